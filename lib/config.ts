@@ -1,0 +1,330 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { z } from 'zod';
+
+/**
+ * staxid's deployment configuration: one typed, validated object read from the
+ * `staxid` key of the CDK context (cdk.json, or `-c staxid=...`). Every stack takes
+ * its settings from here and nowhere else.
+ *
+ * A missing or malformed value fails synth with a `ConfigError` whose message names
+ * each bad key, says what it must be and shows an example.
+ */
+
+export const CONTEXT_KEY = 'staxid';
+
+/** Raised when the configuration is missing or invalid; the message lists every problem. */
+export class ConfigError extends Error {
+  readonly code = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid staxid configuration (cdk.json context "${CONTEXT_KEY}"):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KNOWN_REGIONS: ReadonlySet<string> = new Set(RegionInfo.regions.map((region) => region.name));
+
+interface FieldHelp {
+  readonly what: string;
+  readonly example: string;
+}
+
+/** What each field is and an example of it, so that every error message can show one. */
+const FIELD_HELP = new WeakMap<z.ZodTypeAny, FieldHelp>();
+
+function described<T extends z.ZodTypeAny>(schema: T, what: string, example: string): T {
+  FIELD_HELP.set(schema, { what, example });
+  return schema;
+}
+
+const accountId = (example: string) =>
+  described(
+    z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    'a 12-digit AWS account id',
+    `"${example}"`,
+  );
+
+const region = described(
+  z.string().refine((value) => KNOWN_REGIONS.has(value), 'must be an AWS region code'),
+  'an AWS region code',
+  '"eu-west-1"',
+);
+
+const organizationalUnitId = described(
+  z.string().regex(/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/, 'must be an organizational unit id'),
+  'an organizational unit id',
+  '"ou-ab12-cd34ef56"',
+);
+
+const organizationId = described(
+  z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id'),
+  'the AWS Organizations id',
+  '"o-a1b2c3d4e5"',
+);
+
+const httpsUrl = described(
+  z
+    .string()
+    .url('must be an absolute URL')
+    .refine((value) => {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+    }, 'must use https (http only for localhost)'),
+  'an https URL',
+  '"https://staxid.example.com/callback"',
+);
+
+const positiveInt = (what: string, example: number, min: number, max: number) =>
+  described(
+    z
+      .number({ invalid_type_error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+    `${what} (${min}..${max})`,
+    String(example),
+  );
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const configSchema = z
+  .object({
+    region,
+    organizationId,
+    accounts: z
+      .object({
+        management: accountId('111111111111'),
+        security: accountId('222222222222'),
+        logging: accountId('333333333333'),
+      })
+      .strict(),
+    identity: z
+      .object({
+        domainPrefix: described(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+              'must be lower-case letters, digits and hyphens, not starting or ending with a hyphen',
+            )
+            .refine((value) => !/aws|amazon|cognito/.test(value), 'must not contain "aws", "amazon" or "cognito"'),
+          'the Cognito hosted UI domain prefix',
+          '"acme-staxid"',
+        ),
+        callbackUrls: described(
+          z.array(httpsUrl).min(1, 'must list at least one URL'),
+          'the console app client callback URLs',
+          '["https://staxid.example.com/callback"]',
+        ),
+        logoutUrls: described(
+          z.array(httpsUrl).min(1, 'must list at least one URL'),
+          'the console app client sign-out URLs',
+          '["https://staxid.example.com/"]',
+        ),
+        apiThrottle: z
+          .object({
+            rateLimit: positiveInt('steady-state requests per second for the API stage', 50, 1, 10000),
+            burstLimit: positiveInt('burst requests for the API stage', 100, 1, 5000),
+          })
+          .strict()
+          .default({ rateLimit: 50, burstLimit: 100 }),
+        wafRateLimit: positiveInt('requests per client IP in any 5 minutes before WAF blocks it', 1000, 100, 2000000000)
+          .optional()
+          .default(1000),
+        builtinRoleSessionDuration: positiveInt(
+          'session duration in seconds of the built-in member-account roles',
+          3600,
+          900,
+          43200,
+        )
+          .optional()
+          .default(3600),
+        logRetentionDays: described(
+          z
+            .number()
+            .int()
+            .refine((value) => LOG_RETENTION_DAYS.includes(value), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+          'CloudWatch Logs retention in days',
+          '365',
+        )
+          .optional()
+          .default(365),
+      })
+      .strict(),
+    audit: z
+      .object({
+        retentionDays: positiveInt('days each audit event is locked in COMPLIANCE mode', 2557, 1, 36500),
+        archiveAfterDays: positiveInt('days before audit events move to Glacier Instant Retrieval', 90, 1, 36500)
+          .optional()
+          .default(90),
+        deepArchiveAfterDays: positiveInt('days before audit events move to Glacier Deep Archive', 365, 1, 36500)
+          .optional()
+          .default(365),
+      })
+      .strict()
+      .superRefine((audit, ctx) => {
+        if (audit.deepArchiveAfterDays < audit.archiveAfterDays + 90) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['deepArchiveAfterDays'],
+            message: `must be at least archiveAfterDays + 90 (${audit.archiveAfterDays + 90}): S3 needs 90 days in Glacier Instant Retrieval first`,
+          });
+        }
+      }),
+    memberRoles: z
+      .object({
+        targetOus: described(
+          z.array(organizationalUnitId).min(1, 'must list at least one organizational unit'),
+          'the organizational units whose accounts get the staxid roles',
+          '["ou-ab12-cd34ef56"]',
+        ),
+        samlMetadataFile: described(
+          z.string().min(1, 'must name a file'),
+          "a file holding the staxid service's SAML IdP metadata (GET /saml/metadata.xml)",
+          '"config/saml-metadata.xml"',
+        ),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const { management, security, logging } = config.accounts;
+    if (new Set([management, security, logging]).size !== 3) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['accounts'],
+        message: 'management, security and logging must be three different accounts',
+      });
+    }
+  });
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+export interface StaxidConfig extends Omit<ParsedConfig, 'memberRoles'> {
+  readonly memberRoles: ParsedConfig['memberRoles'] & {
+    /** The metadata document read from `samlMetadataFile`. */
+    readonly samlMetadata: string;
+  };
+}
+
+export interface LoadConfigOptions {
+  /** Directory that relative paths in the configuration are resolved against. */
+  readonly baseDir: string;
+}
+
+/** Validates the raw `staxid` context value and reads the files it names. */
+export function loadConfig(raw: unknown, options: LoadConfigOptions): StaxidConfig {
+  if (raw === undefined || raw === null) {
+    throw new ConfigError([
+      `the "${CONTEXT_KEY}" context key is missing: add it to cdk.json, e.g. { "context": { "${CONTEXT_KEY}": { "region": "eu-west-1", ... } } } (see README, Configuration)`,
+    ]);
+  }
+  const value = typeof raw === 'string' ? parseJsonContext(raw) : raw;
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, value)));
+  }
+  const config = result.data;
+  const samlMetadata = readSamlMetadata(config.memberRoles.samlMetadataFile, options.baseDir);
+  return { ...config, memberRoles: { ...config.memberRoles, samlMetadata } };
+}
+
+function parseJsonContext(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError([`"${CONTEXT_KEY}" was given as a string that is not JSON: pass an object, e.g. -c '${CONTEXT_KEY}={"region":"eu-west-1",...}'`]);
+  }
+}
+
+function describeIssue(issue: z.ZodIssue, input: unknown): string {
+  const key = [CONTEXT_KEY, ...issue.path].join('.');
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    return `${key}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove them or check the spelling (README, Configuration lists every key)`;
+  }
+  const help = fieldHelpAt(issue.path);
+  const example = help ? `, e.g. ${help.example}` : '';
+  const received = valueAt(input, issue.path);
+  if (received === undefined) {
+    return `${key}: is missing; expected ${help ? help.what : 'a value'}${example}`;
+  }
+  return `${key}: ${issue.message} (got ${JSON.stringify(received)})${example}`;
+}
+
+function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+  let current = input;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+/** The help registered for the field at a path, looking through optional/default/refine wrappers. */
+function fieldHelpAt(path: readonly (string | number)[]): FieldHelp | undefined {
+  let schema: z.ZodTypeAny | undefined = configSchema;
+  let help: FieldHelp | undefined;
+  for (const segment of path) {
+    const inner: z.ZodTypeAny = unwrap(schema);
+    if (inner instanceof z.ZodObject && typeof segment === 'string') {
+      schema = (inner.shape as Record<string, z.ZodTypeAny>)[segment];
+    } else if (inner instanceof z.ZodArray && typeof segment === 'number') {
+      schema = inner.element;
+    } else {
+      schema = undefined;
+    }
+    if (!schema) return help;
+    help = helpOf(schema);
+  }
+  return help;
+}
+
+function helpOf(schema: z.ZodTypeAny): FieldHelp | undefined {
+  for (let current: z.ZodTypeAny | undefined = schema; current; current = innerOf(current)) {
+    const help = FIELD_HELP.get(current);
+    if (help) return help;
+  }
+  return undefined;
+}
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  let current = schema;
+  for (let inner = innerOf(current); inner; inner = innerOf(current)) current = inner;
+  return current;
+}
+
+function innerOf(schema: z.ZodTypeAny): z.ZodTypeAny | undefined {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return schema.unwrap();
+  if (schema instanceof z.ZodDefault) return schema.removeDefault();
+  if (schema instanceof z.ZodEffects) return schema.innerType();
+  return undefined;
+}
+
+const SAML_METADATA_MAX_BYTES = 10_000_000;
+
+function readSamlMetadata(file: string, baseDir: string): string {
+  const key = `${CONTEXT_KEY}.memberRoles.samlMetadataFile`;
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  if (!existsSync(path)) {
+    throw new ConfigError([
+      `${key}: file "${file}" does not exist; save the deployed service's metadata there, e.g. curl -o ${file} https://<api-domain>/saml/metadata.xml`,
+    ]);
+  }
+  const document = readFileSync(path, 'utf8');
+  const problems: string[] = [];
+  if (!/<(?:\w+:)?EntityDescriptor[\s>]/.test(document) || !/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(document)) {
+    problems.push(`${key}: "${file}" is not SAML IdP metadata (no EntityDescriptor with an IDPSSODescriptor)`);
+  } else if (!/<(?:\w+:)?X509Certificate>/.test(document)) {
+    problems.push(`${key}: "${file}" has no signing certificate (X509Certificate)`);
+  }
+  if (Buffer.byteLength(document) > SAML_METADATA_MAX_BYTES) {
+    problems.push(`${key}: "${file}" is larger than IAM accepts (10,000,000 bytes)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return document;
+}
