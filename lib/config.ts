@@ -19,7 +19,9 @@ export class ConfigError extends Error {
   readonly code = 'ConfigError';
 
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid staxid configuration (cdk.json context "${CONTEXT_KEY}"):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Invalid staxid configuration (cdk.json context "${CONTEXT_KEY}"):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -112,7 +114,10 @@ const configSchema = z
               /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
               'must be lower-case letters, digits and hyphens, not starting or ending with a hyphen',
             )
-            .refine((value) => !/aws|amazon|cognito/.test(value), 'must not contain "aws", "amazon" or "cognito"'),
+            .refine(
+              (value) => !/aws|amazon|cognito/.test(value),
+              'must not contain "aws", "amazon" or "cognito"',
+            ),
           'the Cognito hosted UI domain prefix',
           '"acme-staxid"',
         ),
@@ -133,7 +138,12 @@ const configSchema = z
           })
           .strict()
           .default({ rateLimit: 50, burstLimit: 100 }),
-        wafRateLimit: positiveInt('requests per client IP in any 5 minutes before WAF blocks it', 1000, 100, 2000000000)
+        wafRateLimit: positiveInt(
+          'requests per client IP in any 5 minutes before WAF blocks it',
+          1000,
+          100,
+          2000000000,
+        )
           .optional()
           .default(1000),
         builtinRoleSessionDuration: positiveInt(
@@ -148,7 +158,10 @@ const configSchema = z
           z
             .number()
             .int()
-            .refine((value) => LOG_RETENTION_DAYS.includes(value), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+            .refine(
+              (value) => LOG_RETENTION_DAYS.includes(value),
+              `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+            ),
           'CloudWatch Logs retention in days',
           '365',
         )
@@ -159,10 +172,20 @@ const configSchema = z
     audit: z
       .object({
         retentionDays: positiveInt('days each audit event is locked in COMPLIANCE mode', 2557, 1, 36500),
-        archiveAfterDays: positiveInt('days before audit events move to Glacier Instant Retrieval', 90, 1, 36500)
+        archiveAfterDays: positiveInt(
+          'days before audit events move to Glacier Instant Retrieval',
+          90,
+          1,
+          36500,
+        )
           .optional()
           .default(90),
-        deepArchiveAfterDays: positiveInt('days before audit events move to Glacier Deep Archive', 365, 1, 36500)
+        deepArchiveAfterDays: positiveInt(
+          'days before audit events move to Glacier Deep Archive',
+          365,
+          1,
+          36500,
+        )
           .optional()
           .default(365),
       })
@@ -238,7 +261,9 @@ function parseJsonContext(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ConfigError([`"${CONTEXT_KEY}" was given as a string that is not JSON: pass an object, e.g. -c '${CONTEXT_KEY}={"region":"eu-west-1",...}'`]);
+    throw new ConfigError([
+      `"${CONTEXT_KEY}" was given as a string that is not JSON: pass an object, e.g. -c '${CONTEXT_KEY}={"region":"eu-west-1",...}'`,
+    ]);
   }
 }
 
@@ -317,8 +342,13 @@ function readSamlMetadata(file: string, baseDir: string): string {
   }
   const document = readFileSync(path, 'utf8');
   const problems: string[] = [];
-  if (!/<(?:\w+:)?EntityDescriptor[\s>]/.test(document) || !/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(document)) {
-    problems.push(`${key}: "${file}" is not SAML IdP metadata (no EntityDescriptor with an IDPSSODescriptor)`);
+  if (
+    !/<(?:\w+:)?EntityDescriptor[\s>]/.test(document) ||
+    !/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(document)
+  ) {
+    problems.push(
+      `${key}: "${file}" is not SAML IdP metadata (no EntityDescriptor with an IDPSSODescriptor)`,
+    );
   } else if (!/<(?:\w+:)?X509Certificate>/.test(document)) {
     problems.push(`${key}: "${file}" has no signing certificate (X509Certificate)`);
   }

@@ -46,3 +46,13 @@ export function roleArn(partition: string, accountId: string, roleName: string):
 export function samlProviderArn(partition: string, accountId: string): string {
   return `arn:${partition}:iam::${accountId}:saml-provider/${SAML_PROVIDER_NAME}`;
 }
+
+/**
+ * IAM path of every role staxid creates for a permission set in a member account. The
+ * automation role may manage roles under this path only (docs/decisions/0004), so create
+ * them with `Path: PERMISSION_SET_ROLE_PATH`; their ARNs are `role/staxid/<name>`.
+ */
+export const PERMISSION_SET_ROLE_PATH = '/staxid/';
+
+/** Environment variable that tells a handler the name of staxid's DynamoDB table (set by the stack and the local runtime). */
+export const TABLE_NAME_ENV = 'STAXID_TABLE_NAME';

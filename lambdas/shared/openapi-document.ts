@@ -48,7 +48,12 @@ function operationFor(route: RouteDefinition): OpenApiOperation {
     tags: [route.tag],
     security: route.auth === 'bearer' ? [{ bearer: [] }] : [],
     ...(pathParameters.length > 0 && {
-      parameters: pathParameters.map((name) => ({ name, in: 'path' as const, required: true as const, schema: { type: 'string' as const } })),
+      parameters: pathParameters.map((name) => ({
+        name,
+        in: 'path' as const,
+        required: true as const,
+        schema: { type: 'string' as const },
+      })),
     }),
     responses,
   };

@@ -1,27 +1,17 @@
-import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { addStaxidStacks, type StaxidStacks } from '@/lib/app';
-import { CONTEXT_KEY, loadConfig, type StaxidConfig } from '@/lib/config';
 import cdkJson from '@/cdk.json';
+import { addStaxidStacks, type StaxidStacks } from '@/lib/app';
+import type { StaxidConfig } from '@/lib/config';
+import { exampleConfig } from '@/test/support/config';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
-
-/** The example configuration from cdk.json, as raw context (before validation). */
-export function exampleContext(): Record<string, unknown> {
-  return structuredClone(cdkJson.context[CONTEXT_KEY]) as Record<string, unknown>;
-}
-
-/** The example configuration, validated. */
-export function exampleConfig(overrides: (raw: Record<string, unknown>) => void = () => {}): StaxidConfig {
-  const raw = exampleContext();
-  overrides(raw);
-  return loadConfig(raw, { baseDir: REPO_ROOT });
-}
+export { exampleConfig, exampleContext, REPO_ROOT } from '@/test/support/config';
 
 export interface TestAppOptions {
   /** Run esbuild for every function (slow); by default assets are not bundled. */
   readonly bundle?: boolean;
   readonly config?: StaxidConfig;
+  /** Where the cloud assembly is written; a temporary folder by default. */
+  readonly outdir?: string;
 }
 
 /**
@@ -30,6 +20,7 @@ export interface TestAppOptions {
  */
 export function buildTestApp(options: TestAppOptions = {}): { app: App; stacks: StaxidStacks } {
   const app = new App({
+    ...(options.outdir && { outdir: options.outdir }),
     context: {
       ...cdkJson.context,
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),

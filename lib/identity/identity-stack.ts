@@ -1,0 +1,125 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RestApi, TokenAuthorizer } from 'aws-cdk-lib/aws-apigateway';
+import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
+import type { StaxidConfig } from '@/lib/config';
+import { ApiWebAcl } from '@/lib/identity/api-web-acl';
+import { IdentityApi } from '@/lib/identity/identity-api';
+import { IdentityTable } from '@/lib/identity/identity-table';
+import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
+import type { StaxidFunction } from '@/lib/identity/staxid-function';
+import { UserDirectory } from '@/lib/identity/user-directory';
+
+/** Alias of the KMS key that signs the service's own JWTs (API tokens, ES256). */
+export const TOKEN_SIGNING_KEY_ALIAS = 'alias/staxid-token-signing';
+/** Alias of the KMS key that signs SAML responses to AWS sign-in (RSA-SHA256). */
+export const SAML_SIGNING_KEY_ALIAS = 'alias/staxid-saml-signing';
+
+export interface IdentityStackProps extends StackProps {
+  /** The validated staxid configuration. */
+  readonly config: StaxidConfig;
+  /**
+   * The routes the API serves.
+   * @default ROUTES from lambdas/routes.ts
+   */
+  readonly routes?: readonly RouteDefinition[];
+}
+
+/**
+ * The identity service in the security account: the Cognito user pool, the REST API and
+ * its functions behind WAF, the table, the signing keys, and the two roles through which
+ * staxid reaches other accounts (audit writer, deployer).
+ */
+export class IdentityStack extends Stack {
+  readonly table: TableV2;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly api: RestApi;
+  /** Signs the service's own access tokens: ECDSA P-256 (ES256). */
+  readonly tokenSigningKey: Key;
+  /** Signs SAML responses for AWS sign-in: RSA 2048. */
+  readonly samlSigningKey: Key;
+  readonly auditWriterRole: AuditWriterRole;
+  readonly deployerRole: DeployerRole;
+  /** Every function, by handler file (relative to the repository root). */
+  readonly functions: ReadonlyMap<string, StaxidFunction>;
+  readonly authorizer: TokenAuthorizer;
+
+  constructor(scope: Construct, id: string, props: IdentityStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const identity = config.identity;
+
+    this.table = new IdentityTable(this, 'Data').table;
+
+    const directory = new UserDirectory(this, 'Directory', {
+      domainPrefix: identity.domainPrefix,
+      callbackUrls: identity.callbackUrls,
+      logoutUrls: identity.logoutUrls,
+    });
+    this.userPool = directory.userPool;
+    this.userPoolClient = directory.userPoolClient;
+
+    this.tokenSigningKey = signingKey(this, 'TokenSigningKey', {
+      alias: TOKEN_SIGNING_KEY_ALIAS,
+      keySpec: KeySpec.ECC_NIST_P256,
+      description: 'staxid: signs the access tokens the service issues (ES256)',
+    });
+    this.samlSigningKey = signingKey(this, 'SamlSigningKey', {
+      alias: SAML_SIGNING_KEY_ALIAS,
+      keySpec: KeySpec.RSA_2048,
+      description: 'staxid: signs SAML responses for AWS sign-in (RSA-SHA256)',
+    });
+
+    const api = new IdentityApi(this, 'Api', {
+      routes: props.routes ?? ROUTES,
+      throttlingRateLimit: identity.apiThrottle.rateLimit,
+      throttlingBurstLimit: identity.apiThrottle.burstLimit,
+      logRetention: identity.logRetentionDays,
+      tokenSource: { issuerUrl: directory.issuerUrl, clientId: directory.userPoolClient.userPoolClientId },
+    });
+    this.api = api.api;
+    this.functions = api.functions;
+    this.authorizer = api.authorizer;
+
+    new ApiWebAcl(this, 'Firewall', { stage: api.api.deploymentStage, rateLimit: identity.wafRateLimit });
+
+    this.auditWriterRole = new AuditWriterRole(this, 'AuditWriter', {
+      loggingAccount: config.accounts.logging,
+    });
+    this.deployerRole = new DeployerRole(this, 'Deployer', { organizationId: config.organizationId });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the staxid API', value: api.api.url });
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'Cognito user pool id',
+      value: this.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      description: 'Console app client id',
+      value: this.userPoolClient.userPoolClientId,
+    });
+    new CfnOutput(this, 'HostedDomain', {
+      description: 'Cognito-hosted sign-in domain',
+      value: directory.domain.baseUrl(),
+    });
+  }
+}
+
+function signingKey(
+  scope: Construct,
+  id: string,
+  props: { alias: string; keySpec: KeySpec; description: string },
+) {
+  // Asymmetric KMS keys cannot rotate automatically: rotation is a new key and a JWKS/metadata overlap.
+  return new Key(scope, id, {
+    alias: props.alias,
+    description: props.description,
+    keySpec: props.keySpec,
+    keyUsage: KeyUsage.SIGN_VERIFY,
+    pendingWindow: Duration.days(30),
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the whole service on http://127.0.0.1:3000 (`PORT`), state under
+ * `.staxid/` (`STAXID_HOME`). Stops cleanly on SIGINT/SIGTERM.
+ */
+import { join, resolve } from 'node:path';
+import { DEFAULT_PORT, type LocalService, startLocalService } from '@/local/service';
+
+function portFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(
+      `PORT must be a port number from 0 to 65535 (0 picks a free one), e.g. PORT=3001; got "${value}".`,
+    );
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const home = resolve(process.env.STAXID_HOME || '.staxid');
+  const port = portFromEnv(process.env.PORT);
+  const service: LocalService = await startLocalService({ home, port });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping staxid...`);
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('staxid did not stop cleanly:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  // Without its database the service is of no use: say why and end.
+  void service.dynamodb.exited.then(({ code, signal, output }) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(
+      `DynamoDB Local (pid ${service.dynamodb.pid}) ended unexpectedly (${signal ?? `exit ${code}`}); ` +
+        `stopping staxid. Its last output:\n${output.trim() || '(none)'}`,
+    );
+    void service.stop().finally(() => process.exit(1));
+  });
+
+  console.log(
+    `DynamoDB Local (pid ${service.dynamodb.pid}) at ${service.endpoints.dynamodb}, table ${service.endpoints.tableName}`,
+  );
+  console.log(`Endpoints written to ${join(service.home, 'local.json')}`);
+  console.log(`staxid listening on ${service.url} (state in ${service.home}); Ctrl-C stops it`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`staxid could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  SignJWT,
+} from 'jose';
+
+/** A Cognito user pool stand-in: an RS256 key pair, its JWKS, and a signer for its tokens. */
+export const REGION = 'eu-west-1';
+export const POOL_ID = 'eu-west-1_AbCdEf123';
+export const ISSUER = `https://cognito-idp.${REGION}.amazonaws.com/${POOL_ID}`;
+export const CLIENT_ID = '1example23456789abcdefghij';
+export const SUB = '7a1c3e2b-0000-4000-8000-000000000001';
+export const USERNAME = 'alice@example.com';
+
+/** 2026-01-01T00:00:00Z: every test runs at this instant. */
+export const NOW = new Date('2026-01-01T00:00:00Z');
+export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
+
+export interface TestPool {
+  readonly keys: JWTVerifyGetKey;
+  /** Signs claims as the pool would (RS256, the pool's kid), merged over a valid access token. */
+  readonly sign: (overrides?: JWTPayload, header?: { alg?: string; kid?: string }) => Promise<string>;
+}
+
+/** Claims of a valid Cognito access token of the console client, issued a minute before NOW. */
+export function accessTokenClaims(): JWTPayload {
+  return {
+    iss: ISSUER,
+    sub: SUB,
+    client_id: CLIENT_ID,
+    token_use: 'access',
+    scope: 'openid email profile',
+    username: USERNAME,
+    auth_time: NOW_SECONDS - 60,
+    iat: NOW_SECONDS - 60,
+    exp: NOW_SECONDS + 3540,
+    jti: 'e0b3a0b6-0000-4000-8000-000000000002',
+  };
+}
+
+export async function createTestPool(): Promise<TestPool> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'pool-key-1', alg: 'RS256', use: 'sig' };
+  const keys = createLocalJWKSet({ keys: [jwk] });
+  const sign = async (overrides: JWTPayload = {}, header: { alg?: string; kid?: string } = {}) => {
+    const claims = Object.fromEntries(
+      Object.entries({ ...accessTokenClaims(), ...overrides }).filter(([, value]) => value !== undefined),
+    );
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: header.alg ?? 'RS256', kid: header.kid ?? 'pool-key-1' })
+      .sign(privateKey);
+  };
+  return { keys, sign };
+}

@@ -1,0 +1,253 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@/lib/config';
+import { exampleContext, REPO_ROOT } from '@/test/support/config';
+
+type Raw = Record<string, unknown> & {
+  accounts: Record<string, unknown>;
+  identity: Record<string, unknown>;
+  audit: Record<string, unknown>;
+  memberRoles: Record<string, unknown>;
+};
+
+function raw(): Raw {
+  return exampleContext() as Raw;
+}
+
+function problemsOf(value: unknown, baseDir = REPO_ROOT): readonly string[] {
+  try {
+    loadConfig(value, { baseDir });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('accepts the example configuration in cdk.json and applies defaults', () => {
+    const example = raw();
+    delete example.identity.apiThrottle;
+    delete example.identity.wafRateLimit;
+    delete example.audit.archiveAfterDays;
+    delete example.audit.deepArchiveAfterDays;
+
+    const config = loadConfig(example, { baseDir: REPO_ROOT });
+
+    expect(config.region).toBe('eu-west-1');
+    expect(config.accounts).toEqual({
+      management: '111111111111',
+      security: '222222222222',
+      logging: '333333333333',
+    });
+    expect(config.identity.apiThrottle).toEqual({ rateLimit: 50, burstLimit: 100 });
+    expect(config.identity.wafRateLimit).toBe(1000);
+    expect(config.audit.archiveAfterDays).toBe(90);
+    expect(config.audit.deepArchiveAfterDays).toBe(365);
+    expect(config.memberRoles.samlMetadata).toContain('<md:IDPSSODescriptor');
+  });
+
+  it('accepts the context as a JSON string, as `cdk synth -c staxid=...` passes it', () => {
+    const config = loadConfig(JSON.stringify(raw()), { baseDir: REPO_ROOT });
+    expect(config.organizationId).toBe('o-a1b2c3d4e5');
+  });
+
+  it('names the context key when it is missing altogether', () => {
+    expect(problemsOf(undefined)).toEqual([
+      'the "staxid" context key is missing: add it to cdk.json, e.g. { "context": { "staxid": { "region": "eu-west-1", ... } } } (see README, Configuration)',
+    ]);
+  });
+
+  it('says how to pass a string that is not JSON', () => {
+    expect(problemsOf('{region: eu-west-1')).toEqual([
+      '"staxid" was given as a string that is not JSON: pass an object, e.g. -c \'staxid={"region":"eu-west-1",...}\'',
+    ]);
+  });
+
+  test.each<[string, (config: Raw) => void, string]>([
+    [
+      'region not a region',
+      (c) => {
+        c.region = 'eu-west-9';
+      },
+      'staxid.region: must be an AWS region code (got "eu-west-9"), e.g. "eu-west-1"',
+    ],
+    [
+      'region missing',
+      (c) => {
+        delete c.region;
+      },
+      'staxid.region: is missing; expected an AWS region code, e.g. "eu-west-1"',
+    ],
+    [
+      'organization id malformed',
+      (c) => {
+        c.organizationId = 'org-1';
+      },
+      'staxid.organizationId: must be an AWS Organizations id (got "org-1"), e.g. "o-a1b2c3d4e5"',
+    ],
+    [
+      'account id too short',
+      (c) => {
+        c.accounts.management = '12345';
+      },
+      'staxid.accounts.management: must be a 12-digit AWS account id (got "12345"), e.g. "111111111111"',
+    ],
+    [
+      'account id as a number',
+      (c) => {
+        c.accounts.security = 222222222222;
+      },
+      'staxid.accounts.security: Expected string, received number (got 222222222222), e.g. "222222222222"',
+    ],
+    [
+      'account missing',
+      (c) => {
+        delete c.accounts.logging;
+      },
+      'staxid.accounts.logging: is missing; expected a 12-digit AWS account id, e.g. "333333333333"',
+    ],
+    [
+      'the same account twice',
+      (c) => {
+        c.accounts.logging = c.accounts.security;
+      },
+      'staxid.accounts: management, security and logging must be three different accounts (got {"management":"111111111111","security":"222222222222","logging":"222222222222"})',
+    ],
+    [
+      'unknown key',
+      (c) => {
+        c.identity.domainprefix = 'typo';
+      },
+      'staxid.identity: unknown key(s) "domainprefix": remove them or check the spelling (README, Configuration lists every key)',
+    ],
+    [
+      'domain prefix with upper case',
+      (c) => {
+        c.identity.domainPrefix = 'Acme';
+      },
+      'staxid.identity.domainPrefix: must be lower-case letters, digits and hyphens, not starting or ending with a hyphen (got "Acme"), e.g. "acme-staxid"',
+    ],
+    [
+      'domain prefix with a reserved word',
+      (c) => {
+        c.identity.domainPrefix = 'acme-cognito';
+      },
+      'staxid.identity.domainPrefix: must not contain "aws", "amazon" or "cognito" (got "acme-cognito"), e.g. "acme-staxid"',
+    ],
+    [
+      'callback URL over plain http',
+      (c) => {
+        c.identity.callbackUrls = ['http://staxid.example.com/callback'];
+      },
+      'staxid.identity.callbackUrls.0: must use https (http only for localhost) (got "http://staxid.example.com/callback"), e.g. "https://staxid.example.com/callback"',
+    ],
+    [
+      'no logout URL',
+      (c) => {
+        c.identity.logoutUrls = [];
+      },
+      'staxid.identity.logoutUrls: must list at least one URL (got []), e.g. ["https://staxid.example.com/"]',
+    ],
+    [
+      'throttle out of range',
+      (c) => {
+        c.identity.apiThrottle = { rateLimit: 0, burstLimit: 100 };
+      },
+      'staxid.identity.apiThrottle.rateLimit: must be at least 1 (got 0), e.g. 50',
+    ],
+    [
+      'session duration above 12 hours',
+      (c) => {
+        c.identity.builtinRoleSessionDuration = 43201;
+      },
+      'staxid.identity.builtinRoleSessionDuration: must be at most 43200 (got 43201), e.g. 3600',
+    ],
+    [
+      'log retention CloudWatch does not offer',
+      (c) => {
+        c.identity.logRetentionDays = 12;
+      },
+      'staxid.identity.logRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 12), e.g. 365',
+    ],
+    [
+      'audit retention missing',
+      (c) => {
+        delete c.audit.retentionDays;
+      },
+      'staxid.audit.retentionDays: is missing; expected days each audit event is locked in COMPLIANCE mode (1..36500), e.g. 2557',
+    ],
+    [
+      'deep archive too early',
+      (c) => {
+        c.audit.deepArchiveAfterDays = 120;
+      },
+      'staxid.audit.deepArchiveAfterDays: must be at least archiveAfterDays + 90 (180): S3 needs 90 days in Glacier Instant Retrieval first (got 120), e.g. 365',
+    ],
+    [
+      'OU id malformed',
+      (c) => {
+        c.memberRoles.targetOus = ['ou-1'];
+      },
+      'staxid.memberRoles.targetOus.0: must be an organizational unit id (got "ou-1"), e.g. "ou-ab12-cd34ef56"',
+    ],
+    [
+      'no OU',
+      (c) => {
+        c.memberRoles.targetOus = [];
+      },
+      'staxid.memberRoles.targetOus: must list at least one organizational unit (got []), e.g. ["ou-ab12-cd34ef56"]',
+    ],
+  ])('rejects %s, naming the key and an example', (_case, mutate, expected) => {
+    const config = raw();
+    mutate(config);
+    expect(problemsOf(config)).toEqual([expected]);
+  });
+
+  it('reports every bad key at once', () => {
+    const config = raw();
+    config.region = 'nowhere';
+    config.accounts.management = 'x';
+    expect(problemsOf(config)).toHaveLength(2);
+  });
+
+  describe('SAML metadata file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'staxid-config-'));
+
+    it('must exist, and the message says how to get it', () => {
+      const config = raw();
+      config.memberRoles.samlMetadataFile = 'config/missing.xml';
+      expect(problemsOf(config)).toEqual([
+        'staxid.memberRoles.samlMetadataFile: file "config/missing.xml" does not exist; save the deployed service\'s metadata there, e.g. curl -o config/missing.xml https://<api-domain>/saml/metadata.xml',
+      ]);
+    });
+
+    it('must be SAML IdP metadata', () => {
+      writeFileSync(join(dir, 'not-metadata.xml'), '<html></html>');
+      const config = raw();
+      config.memberRoles.samlMetadataFile = 'not-metadata.xml';
+      expect(problemsOf(config, dir)).toEqual([
+        'staxid.memberRoles.samlMetadataFile: "not-metadata.xml" is not SAML IdP metadata (no EntityDescriptor with an IDPSSODescriptor)',
+      ]);
+    });
+
+    it('must carry a signing certificate', () => {
+      writeFileSync(
+        join(dir, 'no-cert.xml'),
+        '<EntityDescriptor entityID="x"><IDPSSODescriptor protocolSupportEnumeration="p"></IDPSSODescriptor></EntityDescriptor>',
+      );
+      const config = raw();
+      config.memberRoles.samlMetadataFile = 'no-cert.xml';
+      expect(problemsOf(config, dir)).toEqual([
+        'staxid.memberRoles.samlMetadataFile: "no-cert.xml" has no signing certificate (X509Certificate)',
+      ]);
+    });
+
+    it('is resolved against the base directory and read', () => {
+      const config = loadConfig(raw(), { baseDir: REPO_ROOT });
+      expect(config.memberRoles.samlMetadataFile).toBe('config/example-saml-metadata.xml');
+      expect(config.memberRoles.samlMetadata).toMatch(/^<\?xml/);
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { identityFixture, logicalIdOf } from './identity-fixture';
+
+const { template, config } = identityFixture();
+
+describe('UserDirectory user pool', () => {
+  test('admits no self sign-up; signs in by case-insensitive email', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      UsernameAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ['email'],
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+    });
+  });
+
+  test('requires 14+ character passwords with upper, lower, digit and symbol; temporary passwords last one day', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 14,
+          RequireUppercase: true,
+          RequireLowercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 1,
+          PasswordHistorySize: 5,
+        },
+      },
+    });
+  });
+
+  test('is on the Plus plan with full threat protection for standard and custom auth', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: {
+        AdvancedSecurityMode: 'ENFORCED',
+        AdvancedSecurityAdditionalFlows: { CustomAuthMode: 'ENFORCED' },
+      },
+    });
+  });
+
+  test('offers optional TOTP MFA only, and recovery by email only', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+    });
+  });
+
+  test('is deletion-protected and retained', () => {
+    template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+    });
+  });
+});
+
+describe('UserDirectory hosted domain', () => {
+  test('uses the configured prefix', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: config.identity.domainPrefix,
+      UserPoolId: { Ref: logicalIdOf(template, 'AWS::Cognito::UserPool') },
+    });
+  });
+});
+
+describe('UserDirectory console client', () => {
+  test('is a public client: no secret', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false });
+  });
+
+  test('allows the authorization code grant only, with openid, email and profile, against the configured URLs', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: config.identity.callbackUrls,
+      LogoutURLs: config.identity.logoutUrls,
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+  });
+
+  test('allows SRP sign-in only (refresh goes through rotation, not REFRESH_TOKEN_AUTH)', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH'],
+      RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 10 },
+    });
+  });
+
+  test('hides whether a user exists and can revoke tokens', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+  });
+
+  test('issues 1-hour access and ID tokens and 12-hour refresh tokens', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 720,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+    });
+  });
+
+  test('may write only the email (verified first) and the names', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      WriteAttributes: ['email', 'family_name', 'given_name'],
+      ReadAttributes: ['email', 'email_verified', 'family_name', 'given_name'],
+    });
+  });
+});
