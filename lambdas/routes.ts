@@ -5,10 +5,34 @@
  * cannot drift apart.
  */
 
+import { ACCOUNT_ROUTES } from '@/lambdas/accounts/routes';
+import { GROUP_ROUTES } from '@/lambdas/groups/routes';
+import { TASK_ROUTES } from '@/lambdas/tasks/routes';
+import { TOKEN_ROUTES } from '@/lambdas/tokens/routes';
+import { USER_ROUTES } from '@/lambdas/users/routes';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** `none`: public. `bearer`: a JWT checked by the Lambda authorizer before the handler runs. */
 export type RouteAuth = 'none' | 'bearer';
+
+/**
+ * What a route's function may touch in AWS; the Identity stack turns each into the
+ * narrowest grant (and environment variable) it needs, so a function gets nothing more.
+ */
+export type RouteGrant =
+  /** GetItem/Query/BatchGet on the table and its indexes. */
+  | 'table:read'
+  /** read plus Put/Update/Delete/TransactWrite. */
+  | 'table:write'
+  /** Cognito admin user management on the user pool (AdminCreateUser, AdminDisableUser, ...). */
+  | 'userpool:admin'
+  /** kms:Sign with the token-signing key, kms:GetPublicKey. */
+  | 'token-key:sign'
+  /** kms:GetPublicKey on the token-signing key (JWKS). */
+  | 'token-key:read'
+  /** organizations:ListAccounts through the management account. */
+  | 'organizations:read';
 
 export interface RouteDefinition {
   /** Stable identifier, also the OpenAPI operationId. */
@@ -22,9 +46,11 @@ export interface RouteDefinition {
   readonly summary: string;
   /** OpenAPI tag the operation is listed under. */
   readonly tag: string;
+  /** @default none */
+  readonly grants?: readonly RouteGrant[];
 }
 
-export const ROUTES: readonly RouteDefinition[] = [
+const SERVICE_ROUTES: readonly RouteDefinition[] = [
   {
     operationId: 'ReadHealth',
     method: 'GET',
@@ -43,6 +69,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: "The service's own OpenAPI 3 document.",
     tag: 'Service',
   },
+];
+
+export const ROUTES: readonly RouteDefinition[] = [
+  ...SERVICE_ROUTES,
+  ...USER_ROUTES,
+  ...GROUP_ROUTES,
+  ...ACCOUNT_ROUTES,
+  ...TOKEN_ROUTES,
+  ...TASK_ROUTES,
 ];
 
 /** The handler files behind the routes, each once, in a stable order. */

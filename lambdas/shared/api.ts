@@ -1,0 +1,184 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DomainError, UnauthorizedError, ValidationError } from '@/lambdas/shared/errors';
+import { json } from '@/lambdas/shared/http';
+import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
+import { assertAllowed, type Caller, OPERATION_ACCESS, type OperationId } from '@/lambdas/shared/permissions';
+import { isStaxRole } from '@/lambdas/shared/roles';
+import { assertMatchesSchema, type CoreSchemaName } from '@/lambdas/shared/spec-validator';
+
+/**
+ * The HTTP pipeline every API handler runs through, as middy middlewares:
+ * caller → authorization → JSON body → schema validation → handler, with the error
+ * mapper turning any thrown error into the spec's `{"Error": "..."}` body.
+ *
+ * Handlers stay thin: they receive an `ApiRequest` and return an `ApiResponse`; no
+ * API Gateway types reach domain code.
+ */
+
+/** The parts of a request domain code needs, already authenticated, authorized and validated. */
+export interface ApiRequest<Body = unknown> {
+  readonly caller: Caller;
+  readonly body: Body;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly requestId: string;
+}
+
+export interface ApiResponse {
+  /** @default 200 */
+  readonly status?: number;
+  readonly body: unknown;
+}
+
+export interface OperationOptions {
+  readonly operationId: OperationId;
+  /** The spec schema the JSON body must match; without it, a body is refused. */
+  readonly requestSchema?: CoreSchemaName;
+  /** @default the shared JSON logger */
+  readonly logger?: Logger;
+}
+
+/** Names the authorizer puts in `requestContext.authorizer` (see lambdas/auth). */
+export const CALLER_CONTEXT = { kind: 'callerKind', id: 'callerId', role: 'callerRole' } as const;
+
+interface PipelineState extends Record<string, unknown> {
+  caller?: Caller;
+  body?: unknown;
+}
+
+type ApiEvent = APIGatewayProxyEvent & { staxid?: PipelineState };
+
+/** Reads the caller the authorizer resolved; a request without one never reaches domain code. */
+export function callerFromEvent(event: APIGatewayProxyEvent): Caller {
+  const context = event.requestContext.authorizer ?? {};
+  const kind = context[CALLER_CONTEXT.kind];
+  const id = context[CALLER_CONTEXT.id];
+  const role = context[CALLER_CONTEXT.role];
+  if ((kind !== 'user' && kind !== 'token') || typeof id !== 'string' || id === '')
+    throw new UnauthorizedError();
+  if (typeof role !== 'string' || !isStaxRole(role)) throw new UnauthorizedError();
+  return { kind, id, role };
+}
+
+/** Parses a JSON body; empty bodies are `undefined`. */
+export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const contentType = headerValue(event, 'content-type');
+  if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new ValidationError(
+      'Content-Type',
+      `must be application/json (got ${JSON.stringify(contentType)})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('Body', 'is not valid JSON: check quotes, commas and brackets');
+  }
+}
+
+function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function state(event: ApiEvent): PipelineState {
+  event.staxid ??= {};
+  return event.staxid;
+}
+
+const resolveCaller = (): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
+  before: (request) => {
+    state(request.event).caller = callerFromEvent(request.event);
+  },
+});
+
+const authorize = (operationId: OperationId): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
+  before: (request) => {
+    const caller = state(request.event).caller;
+    if (!caller) throw new UnauthorizedError();
+    // `admin-or-self` operations are narrowed by the handler, which knows the target user.
+    if (OPERATION_ACCESS[operationId] !== 'admin-or-self') assertAllowed(operationId, caller);
+  },
+});
+
+const validateBody = (
+  schema: CoreSchemaName | undefined,
+): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
+  before: (request) => {
+    const body = parseJsonBody(request.event);
+    if (schema === undefined) {
+      if (body !== undefined)
+        throw new ValidationError('Body', 'this operation takes no request body: remove it');
+      return;
+    }
+    if (body === undefined) throw new ValidationError('Body', 'is required: send a JSON object');
+    assertMatchesSchema(schema, body);
+    state(request.event).body = body;
+  },
+});
+
+/** Maps every error to a response. The only place domain errors become HTTP statuses. */
+export const errorMapper = (log: Logger): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
+  onError: (request) => {
+    const { error } = request;
+    const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+    if (error instanceof DomainError) {
+      if (error.status >= 500) log.error('request failed', { requestId, ...errorFields(error) });
+      request.response = json(error.status, { Error: error.message });
+      return;
+    }
+    log.error('unexpected error', { requestId, ...errorFields(error) });
+    request.response = json(500, {
+      Error: `Internal error: quote request id ${requestId} to your administrator`,
+    });
+  },
+});
+
+/** Wraps an authenticated operation in the pipeline. */
+export function apiHandler<Body = unknown>(
+  options: OperationOptions,
+  handle: (request: ApiRequest<Body>) => Promise<ApiResponse>,
+) {
+  const log = options.logger ?? defaultLogger;
+  return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
+    .use(errorMapper(log))
+    .use(resolveCaller())
+    .use(authorize(options.operationId))
+    .use(validateBody(options.requestSchema))
+    .handler(async (event) => {
+      const { caller, body } = state(event);
+      if (!caller) throw new UnauthorizedError();
+      const response = await handle({
+        caller,
+        body: body as Body,
+        pathParameters: definedValues(event.pathParameters),
+        query: definedValues(event.queryStringParameters),
+        requestId: event.requestContext.requestId,
+      });
+      return json(response.status ?? 200, response.body);
+    });
+}
+
+/** Wraps a public operation (no caller) in the same error handling. */
+export function publicHandler(
+  handle: (event: APIGatewayProxyEvent) => Promise<ApiResponse>,
+  log: Logger = defaultLogger,
+) {
+  return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
+    .use(errorMapper(log))
+    .handler(async (event) => {
+      const response = await handle(event);
+      return json(response.status ?? 200, response.body);
+    });
+}
+
+function definedValues(values: Record<string, string | undefined> | null): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values ?? {})) if (value !== undefined) result[key] = value;
+  return result;
+}

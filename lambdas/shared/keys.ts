@@ -1,0 +1,63 @@
+/**
+ * Every item's keys in staxid's single table, in one place, so that each domain
+ * reads what another wrote under the same names. Attribute names come from
+ * table-schema.ts; the values below are the access patterns:
+ *
+ * | item                 | PK                      | SK                | GSI1 (list by kind)         | GSI2 (inverse)                       |
+ * |----------------------|-------------------------|-------------------|-----------------------------|--------------------------------------|
+ * | user                 | USER#<id>               | USER              | USER / <email>              |                                      |
+ * | group                | GROUP#<id>              | GROUP             | GROUP / <lower name>        |                                      |
+ * | membership           | GROUP#<groupId>         | MEMBER#<userId>   |                             | USER#<userId> / GROUP#<groupId>      |
+ * | account type         | ACCOUNTTYPE#<id>        | ACCOUNTTYPE       | ACCOUNTTYPE / <lower name>  |                                      |
+ * | account              | ACCOUNT#<id>            | ACCOUNT           | ACCOUNT / <lower name>      | AWSACCOUNT#<awsId> / ACCOUNT         |
+ * | API token            | APITOKEN#<accessKey>    | APITOKEN          | APITOKEN / <createdTs>      |                                      |
+ * | task                 | TASK#<id>               | TASK              |                             |                                      |
+ * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
+ *
+ * An account type's access (`Roles`: group × role) and its accounts (`Accounts`) are
+ * kept on the account type item itself, updated in the same transaction as the items
+ * they name, so that entitlements need only: every account type (one Query) and the
+ * caller's memberships (one Query), in parallel.
+ */
+
+export interface ItemKey {
+  readonly PK: string;
+  readonly SK: string;
+}
+
+export const ENTITY = {
+  user: 'USER',
+  group: 'GROUP',
+  accountType: 'ACCOUNTTYPE',
+  account: 'ACCOUNT',
+  apiToken: 'APITOKEN',
+  task: 'TASK',
+} as const;
+
+export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
+
+/** The primary key of the main item of an entity. */
+export function entityKey(entity: Entity, id: string): ItemKey {
+  return { PK: `${entity}#${id}`, SK: entity };
+}
+
+/** GSI1 attributes that list an entity's items, sorted by `sortKey`. */
+export function listing(entity: Entity, sortKey: string): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: entity, GSI1SK: sortKey };
+}
+
+export function membershipKey(groupId: string, userId: string) {
+  return {
+    PK: `${ENTITY.group}#${groupId}`,
+    SK: `MEMBER#${userId}`,
+    GSI2PK: `${ENTITY.user}#${userId}`,
+    GSI2SK: `${ENTITY.group}#${groupId}`,
+  };
+}
+
+/** Guards that make a value unique across the table (emails, names): put with attribute_not_exists(PK). */
+export type UniqueKind = 'EMAIL' | 'GROUPNAME' | 'ACCOUNTTYPENAME' | 'AWSACCOUNT' | 'APITOKENNAME';
+
+export function uniqueKey(kind: UniqueKind, value: string): ItemKey {
+  return { PK: `UNIQUE#${kind}#${value.toLowerCase()}`, SK: 'UNIQUE' };
+}
