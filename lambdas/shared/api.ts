@@ -1,5 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { AuditWriteError } from '@/lambdas/shared/audit';
 import { DomainError, UnauthorizedError, ValidationError } from '@/lambdas/shared/errors';
 import { json } from '@/lambdas/shared/http';
 import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
@@ -61,10 +62,19 @@ export function callerFromEvent(event: APIGatewayProxyEvent): Caller {
   return { kind, id, role };
 }
 
+/** The largest request body the API accepts. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** Parses a JSON body; empty bodies are `undefined`. */
 export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ValidationError(
+      'Body',
+      `is larger than ${MAX_BODY_BYTES / 1024} KiB: send less data per request`,
+    );
+  }
   const contentType = headerValue(event, 'content-type');
   if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     throw new ValidationError(
@@ -130,6 +140,13 @@ export const errorMapper = (log: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
     if (error instanceof DomainError) {
       if (error.status >= 500) log.error('request failed', { requestId, ...errorFields(error) });
       request.response = json(error.status, { Error: error.message });
+      return;
+    }
+    if (error instanceof AuditWriteError) {
+      log.error('audit write failed: request refused', { requestId, ...errorFields(error.cause) });
+      request.response = json(503, {
+        Error: `Nothing was changed: the change could not be audited. Try again later (request id ${requestId})`,
+      });
       return;
     }
     log.error('unexpected error', { requestId, ...errorFields(error) });

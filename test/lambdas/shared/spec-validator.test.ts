@@ -1,0 +1,83 @@
+import { ValidationError } from '@/lambdas/shared/errors';
+import { assertMatchesSchema, schemaErrors } from '@/lambdas/shared/spec-validator';
+
+function refusal(fn: () => void): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('assertMatchesSchema (requests)', () => {
+  it('accepts a body that matches', () => {
+    expect(() =>
+      assertMatchesSchema('teams.CreateUser', {
+        Email: 'a.person@example.com',
+        FirstName: 'A',
+        LastName: 'Person',
+      }),
+    ).not.toThrow();
+  });
+
+  it('refuses fields the schema does not list, even where the spec leaves objects open', () => {
+    expect(refusal(() => assertMatchesSchema('teams.CreateGroup', { Name: 'DevOps', Extra: true }))).toBe(
+      'Body.Extra: is not a known field: remove it or check the spelling',
+    );
+  });
+
+  it('names nested fields by their path', () => {
+    expect(
+      refusal(() =>
+        assertMatchesSchema('teams.UpdateGroupMembers', {
+          AddMembers: [{ UserId: 'not-a-uuid', GroupId: 'x' }],
+        }),
+      ),
+    ).toBe(
+      'Body.AddMembers[0].GroupId: must match pattern "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"',
+    );
+  });
+
+  it('lists the accepted values of an enum', () => {
+    expect(
+      refusal(() =>
+        assertMatchesSchema('teams.CreateUser', {
+          Email: 'a@example.com',
+          FirstName: 'A',
+          LastName: 'B',
+          Role: 'root',
+        }),
+      ),
+    ).toBe(
+      'Body.Role: must be one of "customer_admin", "customer_user", "customer_readonly", "customer_costadmin"',
+    );
+  });
+
+  it('explains a map object missing its combination of fields', () => {
+    expect(
+      refusal(() =>
+        assertMatchesSchema('accounts.UpdateAccountTypeAccess', {
+          AddRoles: [{ GroupName: 'DevOps', RoleName: 'admin' }],
+        }),
+      ),
+    ).toBe(
+      'Body.AddRoles[0]: needs one of these sets of fields: AccountTypeId + GroupId + RoleName; AccountTypeName + GroupId + RoleName; AccountTypeId + GroupName + RoleName; AccountTypeName + GroupName + RoleName',
+    );
+  });
+});
+
+describe('schemaErrors (responses)', () => {
+  it('is empty for a conforming body and lists each violation otherwise', () => {
+    expect(schemaErrors('tasks.ReadTask', { Status: 'SUCCEEDED', Logs: [] })).toEqual([]);
+    expect(schemaErrors('tasks.ReadTask', { Status: 'DONE' })).toEqual([
+      '$.Logs: is required',
+      '$.Status: must be one of "STARTED", "PENDING", "RUNNING", "SUCCEEDED", "FAILED"',
+    ]);
+  });
+
+  it('reads the spec as written: open objects stay open for responses', () => {
+    expect(schemaErrors('teams.CreateGroup', { Name: 'DevOps', Extra: true })).toEqual([]);
+  });
+});
