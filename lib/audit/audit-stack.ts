@@ -186,13 +186,16 @@ export class AuditStack extends Stack {
       // Objects are encrypted by the bucket default (SSE-KMS, this key). A writer that
       // names an encryption of its own must name the same one: otherwise it could lock
       // the logging account out of its own audit trail with a key it does not control.
+      // Each of these denies applies only when the header is sent (`Null: false`): an
+      // `...IfExists` operator would treat a missing header as a match and deny every put
+      // that relies on the bucket defaults, as the writer does.
       new iam.PolicyStatement({
         sid: 'DenyOtherEncryption',
         effect: iam.Effect.DENY,
         principals: [anyone],
         actions: ['s3:PutObject'],
         resources: [objects],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        conditions: sentAndNot('StringNotEquals', 's3:x-amz-server-side-encryption', 'aws:kms'),
       }),
       new iam.PolicyStatement({
         sid: 'DenyOtherEncryptionKey',
@@ -200,9 +203,11 @@ export class AuditStack extends Stack {
         principals: [anyone],
         actions: ['s3:PutObject'],
         resources: [objects],
-        conditions: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.key.keyArn },
-        },
+        conditions: sentAndNot(
+          'StringNotEquals',
+          's3:x-amz-server-side-encryption-aws-kms-key-id',
+          this.key.keyArn,
+        ),
       }),
       // The bucket default is COMPLIANCE for the configured retention; a put must not ask
       // for a weaker lock on its own object.
@@ -212,7 +217,7 @@ export class AuditStack extends Stack {
         principals: [anyone],
         actions: ['s3:PutObject'],
         resources: [objects],
-        conditions: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
+        conditions: sentAndNot('StringNotEquals', 's3:object-lock-mode', 'COMPLIANCE'),
       }),
       new iam.PolicyStatement({
         sid: 'DenyShorterObjectLock',
@@ -220,9 +225,11 @@ export class AuditStack extends Stack {
         principals: [anyone],
         actions: ['s3:PutObject'],
         resources: [objects],
-        conditions: {
-          NumericLessThanIfExists: { 's3:object-lock-remaining-retention-days': String(retentionDays) },
-        },
+        conditions: sentAndNot(
+          'NumericLessThan',
+          's3:object-lock-remaining-retention-days',
+          String(retentionDays),
+        ),
       }),
       // Object Lock already refuses these on locked versions; the deny also covers delete
       // markers and versions whose lock has expired. No one ever deletes an audit event.
@@ -262,4 +269,9 @@ export class AuditStack extends Stack {
       },
     });
   }
+}
+
+/** A condition that matches only when the request carries `key` and it fails `operator` against `value`. */
+function sentAndNot(operator: string, key: string, value: string): Record<string, Record<string, string>> {
+  return { [operator]: { [key]: value }, Null: { [key]: 'false' } };
 }

@@ -261,7 +261,7 @@ describe('AuditStack', () => {
       );
     });
 
-    it('denies puts that ask for another encryption or another key than the bucket’s', () => {
+    it('denies puts that ask for another encryption or another key than the bucket’s, and only those', () => {
       const stack = auditStack();
       const statements = bucketPolicyStatements(stack);
 
@@ -269,18 +269,22 @@ describe('AuditStack', () => {
         Effect: 'Deny',
         Principal: { AWS: '*' },
         Action: 's3:PutObject',
-        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        Condition: {
+          StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+        },
       });
       expect(bySid(statements, 'DenyOtherEncryptionKey')).toMatchObject({
         Effect: 'Deny',
         Principal: { AWS: '*' },
         Action: 's3:PutObject',
         Condition: {
-          StringNotEqualsIfExists: {
+          StringNotEquals: {
             's3:x-amz-server-side-encryption-aws-kms-key-id': {
               'Fn::GetAtt': [logicalId(stack, stack.key), 'Arn'],
             },
           },
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
         },
       });
     });
@@ -296,12 +300,18 @@ describe('AuditStack', () => {
       expect(bySid(statements, 'DenyWeakerObjectLock')).toMatchObject({
         Effect: 'Deny',
         Action: 's3:PutObject',
-        Condition: { StringNotEqualsIfExists: { 's3:object-lock-mode': 'COMPLIANCE' } },
+        Condition: {
+          StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' },
+          Null: { 's3:object-lock-mode': 'false' },
+        },
       });
       expect(bySid(statements, 'DenyShorterObjectLock')).toMatchObject({
         Effect: 'Deny',
         Action: 's3:PutObject',
-        Condition: { NumericLessThanIfExists: { 's3:object-lock-remaining-retention-days': '400' } },
+        Condition: {
+          NumericLessThan: { 's3:object-lock-remaining-retention-days': '400' },
+          Null: { 's3:object-lock-remaining-retention-days': 'false' },
+        },
       });
     });
 
