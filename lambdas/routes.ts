@@ -29,6 +29,8 @@ export type RouteGrant =
   | 'userpool:admin'
   /** kms:Sign with the token-signing key, kms:GetPublicKey. */
   | 'token-key:sign'
+  /** kms:GenerateMac with the HMAC key that hashes API token secrets. */
+  | 'token-hash:mac'
   /** kms:GetPublicKey on the token-signing key (JWKS). */
   | 'token-key:read'
   /** organizations:ListAccounts through the management account. */

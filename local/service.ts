@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RouteDefinition } from '@/lambdas/routes';
 import { TABLE_NAME_ENV } from '@/lambdas/shared/constants';
+import { type LocalTokenService, localTokenService } from '@/lambdas/tokens/local-token-service';
 import {
   type ApiLogger,
   type ApiServer,
@@ -17,7 +18,14 @@ import {
   REPO_ROOT,
   startApiServer,
 } from '@/local/api-gateway-adapter';
+import {
+  type CognitoLocal,
+  ensureUserPool,
+  startCognitoLocal,
+  userDirectoryEnvironment,
+} from '@/local/cognito-local';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
+import { localOrganizationEnvironment } from '@/local/organization';
 import { ensureTable } from '@/local/table';
 
 export const DEFAULT_PORT = 3000;
@@ -43,7 +51,7 @@ export interface LocalServiceOptions {
   readonly routes?: readonly RouteDefinition[];
   /** @default imports each route's handler file */
   readonly loadHandler?: HandlerLoader;
-  /** @default every bearer route answers 401 (no local authorizer yet) */
+  /** @default the local authorizer: the Lambda authorizer's verification and caller resolution */
   readonly authorize?: Authorizer;
 }
 
@@ -53,6 +61,10 @@ export interface LocalEndpoints {
   readonly region: string;
   readonly dynamodb: string;
   readonly tableName: string;
+  /** cognito-local, standing in for the Cognito user pool. */
+  readonly cognito: string;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
 }
 
 export interface LocalService {
@@ -61,6 +73,7 @@ export interface LocalService {
   readonly home: string;
   readonly endpoints: LocalEndpoints;
   readonly dynamodb: DynamoDbLocal;
+  readonly cognito: CognitoLocal;
   /** Closes the API, stops DynamoDB Local by its PID, removes local.json and restores the environment. */
   stop(): Promise<void>;
 }
@@ -84,8 +97,17 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     dbPath: join(home, 'dynamodb'),
     log: (message) => logger.info(message),
   });
+  // cognito-local: its state under `$STAXID_HOME/cognito`, the pool and client created on first start.
+  const cognito = await startCognitoLocal({ dataDir: join(home, 'cognito') }).catch(
+    async (error: unknown) => {
+      await dynamodb.stop();
+      throw error;
+    },
+  );
+  let userPool: { userPoolId: string; userPoolClientId: string } | undefined;
   let restoreEnv = (): void => {};
   let api: ApiServer | undefined;
+  let tokens: LocalTokenService | undefined;
   try {
     const client = new DynamoDBClient({
       endpoint: dynamodb.endpoint,
@@ -99,26 +121,66 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     }
     // The handlers run in this process and read their configuration from the environment at load
     // time, as in Lambda: set it before the first request loads them.
-    restoreEnv = applyEnvironment(handlerEnvironment({ region, tableName, dynamodb: dynamodb.endpoint }));
+    // API tokens (lambdas/tokens): local keys for KMS, the authorizer hook, the bootstrap token.
+    tokens = localTokenService({
+      home,
+      tableName,
+      region,
+      dynamodbEndpoint: dynamodb.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      log: (message) => logger.info(message),
+    });
+    userPool = await ensureUserPool(cognito);
+    restoreEnv = applyEnvironment({
+      ...handlerEnvironment({ region, tableName, dynamodb: dynamodb.endpoint }),
+      // The user pool (lambdas/users): cognito-local, and the outbox standing in for Cognito's mail.
+      ...userDirectoryEnvironment({
+        endpoint: cognito.endpoint,
+        pool: userPool,
+        outboxDir: join(home, 'outbox'),
+      }),
+      // The simulated AWS Organization DiscoverAccounts reads (local/organization.ts).
+      ...localOrganizationEnvironment(home),
+      ...tokens.environment,
+    });
     api = await startApiServer({
       port: options.port ?? DEFAULT_PORT,
       host: HOST,
       logger,
       ...(options.routes && { routes: options.routes }),
       ...(options.loadHandler && { loadHandler: options.loadHandler }),
-      ...(options.authorize && { authorize: options.authorize }),
+      authorize: options.authorize ?? tokens.authorize,
     });
+    // The issuer of local access tokens is the API's own URL, known once it listens.
+    const restoreBase = restoreEnv;
+    const restoreIssuer = applyEnvironment(tokens.issuerEnvironment(api.url));
+    restoreEnv = () => {
+      restoreIssuer();
+      restoreBase();
+    };
+    await tokens.start(api.url);
   } catch (error) {
+    await api?.close();
+    tokens?.close();
     restoreEnv();
-    await dynamodb.stop();
+    await Promise.all([dynamodb.stop(), cognito.stop()]);
     throw error;
   }
 
-  const endpoints: LocalEndpoints = { api: api.url, region, dynamodb: dynamodb.endpoint, tableName };
+  const endpoints: LocalEndpoints = {
+    api: api.url,
+    region,
+    dynamodb: dynamodb.endpoint,
+    tableName,
+    cognito: cognito.endpoint,
+    userPoolId: userPool.userPoolId,
+    userPoolClientId: userPool.userPoolClientId,
+  };
   const localJson = join(home, 'local.json');
   writeFileAtomically(localJson, `${JSON.stringify(endpoints, null, 2)}\n`);
 
   const server = api;
+  const tokenService = tokens;
   let stopping: Promise<void> | undefined;
   return {
     url: api.url,
@@ -126,14 +188,16 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     home,
     endpoints,
     dynamodb,
+    cognito,
     stop: () => {
       stopping ??= (async () => {
         rmSync(localJson, { force: true });
         try {
           await server.close();
         } finally {
+          tokenService.close();
           restoreEnv();
-          await dynamodb.stop();
+          await Promise.all([dynamodb.stop(), cognito.stop()]);
         }
       })();
       return stopping;

@@ -1,20 +1,29 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import {
+  type AuthenticatorDependencies,
+  authenticate,
+  callerContext,
+  type RejectionLog,
+  rejectionEntry,
+} from '@/lambdas/auth/authenticate';
 import { trustedIssuersFromEnv } from '@/lambdas/auth/authorizer-env';
-import { TokenRejectedError, type TrustedIssuer, verifyBearerToken } from '@/lambdas/auth/verify-token';
+import type { TrustedIssuer } from '@/lambdas/auth/verify-token';
+import { dbFromEnv } from '@/lambdas/shared/db';
+
+export type { RejectionLog } from '@/lambdas/auth/authenticate';
 
 /**
  * API Gateway TOKEN authorizer for every `bearer` route: verifies the JWT in the
- * Authorization header and allows the caller into the API's methods. Which operations
- * the caller may perform is decided by the handlers (Stax role matrix), not here.
+ * Authorization header (Cognito access tokens and staxid's own), resolves the caller from
+ * the table (ACTIVE user or API token, with its stored role) and allows it into the API's
+ * methods with the caller as context (`callerKind`, `callerId`, `callerRole`). Which
+ * operations the caller may perform is decided by the handlers (Stax role matrix), not here.
+ *
+ * API Gateway caches the decision per token for 30 s (AUTHORIZER_CACHE_TTL): a disabled
+ * user or deleted token is refused at most that long after the change.
  */
 
-/** Where rejections are reported; the default writes one JSON line to the function's log. */
-export type RejectionLog = (entry: { readonly reason: string; readonly detail: string }) => void;
-
-export interface AuthorizerDependencies {
-  /** The trusted issuers; resolved on first use so the JWKS cache lives as long as the container. */
-  readonly issuers: () => readonly TrustedIssuer[];
-  readonly now?: () => Date;
+export interface AuthorizerDependencies extends AuthenticatorDependencies {
   readonly logRejection?: RejectionLog;
 }
 
@@ -22,30 +31,23 @@ const logToConsole: RejectionLog = (entry) => {
   console.warn(JSON.stringify({ message: 'bearer token rejected', ...entry }));
 };
 
-/** Builds the handler around its dependencies (tests inject keys and a clock). */
+/** Builds the handler around its dependencies (tests inject keys, a table and a clock). */
 export function createAuthorizer(deps: AuthorizerDependencies) {
   const logRejection = deps.logRejection ?? logToConsole;
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     try {
       const resource = apiMethodsArn(event.methodArn);
-      const principal = await verifyBearerToken(event.authorizationToken, {
-        issuers: deps.issuers(),
-        now: deps.now,
-      });
+      const caller = await authenticate(event.authorizationToken, deps);
       return {
-        principalId: principal.sub,
+        principalId: caller.id,
         policyDocument: {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: resource }],
         },
-        context: { sub: principal.sub, username: principal.username, tokenIssuer: principal.tokenIssuer },
+        context: callerContext(caller),
       };
     } catch (error) {
-      if (error instanceof TokenRejectedError) {
-        logRejection({ reason: error.reason, detail: error.message });
-      } else {
-        logRejection({ reason: 'error', detail: error instanceof Error ? error.message : 'unknown error' });
-      }
+      logRejection(rejectionEntry(error));
       // API Gateway's convention: this exact message becomes a 401 (the UNAUTHORIZED gateway response).
       throw new Error('Unauthorized');
     }
@@ -70,4 +72,5 @@ export const handler = createAuthorizer({
     issuers ??= trustedIssuersFromEnv(process.env);
     return issuers;
   },
+  db: () => dbFromEnv(),
 });

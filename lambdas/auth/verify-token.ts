@@ -1,4 +1,5 @@
 import {
+  createLocalJWKSet,
   createRemoteJWKSet,
   decodeJwt,
   errors,
@@ -6,6 +7,9 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
+import { ACCESS_TOKEN_TYP, accessTokenAudience, normalizeIssuer } from '@/lambdas/auth/staxid-access-token';
+import { isUuid } from '@/lambdas/shared/ids';
+import type { PublicSigningJwk, TokenSigner } from '@/lambdas/shared/signing';
 
 /**
  * Bearer token verification for every API request, independent of API Gateway.
@@ -20,10 +24,15 @@ export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 
 /** Who the token says the caller is, once it has been verified. */
 export interface VerifiedPrincipal {
-  /** The subject: the user's (or token's) stable id. */
+  /** A person (Cognito access token) or an API token (staxid's own access token). */
+  readonly kind: 'user' | 'token';
+  /**
+   * The id to look the caller up by: the staxid user id (a local user's Cognito username
+   * IS their staxid user id) or the API token's AccessKey.
+   */
+  readonly id: string;
+  /** The token's subject, as the issuer knows the caller. */
   readonly sub: string;
-  /** The user name the issuer knows the caller by. */
-  readonly username: string;
   /** The issuer that vouched for the caller. */
   readonly tokenIssuer: string;
 }
@@ -34,6 +43,10 @@ export interface TrustedIssuer {
   readonly issuer: string;
   /** The only JWS algorithms accepted for this issuer. */
   readonly algorithms: readonly string[];
+  /** When set, the `aud` claim must contain it. */
+  readonly audience?: string;
+  /** When set, the JWS header's `typ` must be it. */
+  readonly typ?: string;
   /** Resolves the verification key for a token of this issuer (its JWKS). */
   readonly keys: JWTVerifyGetKey;
   /**
@@ -52,7 +65,9 @@ export type TokenRejection =
   | 'invalid_token'
   | 'wrong_token_use'
   | 'wrong_client'
-  | 'missing_claim';
+  | 'missing_claim'
+  | 'unknown_caller'
+  | 'inactive_caller';
 
 /** A bearer token was refused. `reason` and `message` are safe to log: they hold no token content. */
 export class TokenRejectedError extends Error {
@@ -112,6 +127,8 @@ export async function verifyBearerToken(
     ({ payload } = await jwtVerify(token, trusted.keys, {
       issuer: trusted.issuer,
       algorithms: [...trusted.algorithms],
+      ...(trusted.audience !== undefined && { audience: trusted.audience }),
+      ...(trusted.typ !== undefined && { typ: trusted.typ }),
       // jose checks exp only when present: a token without one would never expire.
       requiredClaims: ['exp'],
       clockTolerance,
@@ -176,7 +193,57 @@ export function cognitoAccessTokenIssuer(options: CognitoIssuerOptions): Trusted
       if (typeof sub !== 'string' || sub === '' || typeof username !== 'string' || username === '') {
         throw new TokenRejectedError('missing_claim', 'token lacks "sub" or "username"');
       }
-      return { sub, username, tokenIssuer: issuer };
+      // Convention (lambdas/shared/keys.ts): a local user's Cognito username is their staxid user id.
+      return { kind: 'user', id: username, sub, tokenIssuer: issuer };
     },
+  };
+}
+
+export interface StaxidIssuerOptions {
+  /** staxid's own issuer URL (`STAXID_TOKEN_ISSUER`). */
+  readonly issuer: string;
+  /** The signing key's public JWKS: from the signer (KMS GetPublicKey), never fetched over HTTP. */
+  readonly keys: JWTVerifyGetKey;
+}
+
+/**
+ * staxid itself as an issuer: the ES256 access tokens of `POST /oauth2/token`
+ * (`typ: at+jwt`, `aud` = the issuer, `token_use: access`, `client_id` = `sub` = the
+ * API token's AccessKey).
+ */
+export function staxidAccessTokenIssuer(options: StaxidIssuerOptions): TrustedIssuer {
+  const issuer = normalizeIssuer(options.issuer);
+  return {
+    issuer,
+    algorithms: ['ES256'],
+    audience: accessTokenAudience(issuer),
+    typ: ACCESS_TOKEN_TYP,
+    keys: options.keys,
+    principalFrom: (payload) => {
+      if (payload.token_use !== 'access') {
+        throw new TokenRejectedError('wrong_token_use', 'token_use is not "access"');
+      }
+      const { sub, client_id: clientId } = payload;
+      if (typeof sub !== 'string' || !isUuid(sub)) {
+        throw new TokenRejectedError('missing_claim', 'token lacks a "sub" that is an AccessKey');
+      }
+      if (clientId !== sub) {
+        throw new TokenRejectedError('wrong_client', "client_id is not the token's subject");
+      }
+      return { kind: 'token', id: sub, sub, tokenIssuer: issuer };
+    },
+  };
+}
+
+/**
+ * The JWKS of staxid's own signing key, taken from the signer (KMS GetPublicKey, once per
+ * container) rather than fetched from `/.well-known/jwks.json` over HTTP.
+ */
+export function jwksFromSigner(signer: TokenSigner): JWTVerifyGetKey {
+  let current: { readonly jwk: PublicSigningJwk; readonly keys: JWTVerifyGetKey } | undefined;
+  return async (header, token) => {
+    const jwk = await signer.publicJwk();
+    if (current?.jwk !== jwk) current = { jwk, keys: createLocalJWKSet({ keys: [{ ...jwk }] }) };
+    return current.keys(header, token);
   };
 }

@@ -1,4 +1,65 @@
 import type { RouteDefinition } from '@/lambdas/routes';
 
 /** The routes of groups and their members. */
-export const GROUP_ROUTES: readonly RouteDefinition[] = [];
+export const GROUP_ROUTES: readonly RouteDefinition[] = [
+  {
+    operationId: 'teams.ReadGroups',
+    method: 'GET',
+    path: '/20190206/groups',
+    handler: 'lambdas/groups/read-groups.ts',
+    auth: 'bearer',
+    summary: 'Fetch Groups, optionally only those of `id_filter`, with their members.',
+    tag: 'Groups',
+    grants: ['table:read'],
+  },
+  {
+    operationId: 'teams.ReadGroup',
+    method: 'GET',
+    path: '/20190206/groups/{group_id}',
+    handler: 'lambdas/groups/read-group.ts',
+    auth: 'bearer',
+    summary: 'Fetch a Group and its members.',
+    tag: 'Groups',
+    grants: ['table:read'],
+  },
+  {
+    operationId: 'teams.CreateGroup',
+    method: 'POST',
+    path: '/20190206/groups',
+    handler: 'lambdas/groups/create-group.ts',
+    auth: 'bearer',
+    summary: 'Create a Group; its name must be unique (case-insensitive).',
+    tag: 'Groups',
+    grants: ['table:write'],
+  },
+  {
+    operationId: 'teams.UpdateGroup',
+    method: 'PUT',
+    path: '/20190206/groups/{group_id}',
+    handler: 'lambdas/groups/update-group.ts',
+    auth: 'bearer',
+    summary: 'Rename a Group (not a SCIM group).',
+    tag: 'Groups',
+    grants: ['table:write'],
+  },
+  {
+    operationId: 'teams.DeleteGroup',
+    method: 'DELETE',
+    path: '/20190206/groups/{group_id}',
+    handler: 'lambdas/groups/delete-group.ts',
+    auth: 'bearer',
+    summary: 'Delete an empty Group (not a SCIM group), and the access granted to it.',
+    tag: 'Groups',
+    grants: ['table:write'],
+  },
+  {
+    operationId: 'teams.UpdateGroupMembers',
+    method: 'PUT',
+    path: '/20190206/groups/members',
+    handler: 'lambdas/groups/update-group-members.ts',
+    auth: 'bearer',
+    summary: 'Add members to Groups and remove them, all or nothing.',
+    tag: 'Groups',
+    grants: ['table:write'],
+  },
+];

@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { AuditWriteError } from '@/lambdas/shared/audit';
-import { DomainError, UnauthorizedError, ValidationError } from '@/lambdas/shared/errors';
+import { CALLER_CONTEXT } from '@/lambdas/shared/caller-context';
+import { AuditWriteError, DomainError, UnauthorizedError, ValidationError } from '@/lambdas/shared/errors';
 import { json } from '@/lambdas/shared/http';
 import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
 import { assertAllowed, type Caller, OPERATION_ACCESS, type OperationId } from '@/lambdas/shared/permissions';
@@ -40,8 +40,7 @@ export interface OperationOptions {
   readonly logger?: Logger;
 }
 
-/** Names the authorizer puts in `requestContext.authorizer` (see lambdas/auth). */
-export const CALLER_CONTEXT = { kind: 'callerKind', id: 'callerId', role: 'callerRole' } as const;
+export { CALLER_CONTEXT };
 
 interface PipelineState extends Record<string, unknown> {
   caller?: Caller;
@@ -122,8 +121,10 @@ const validateBody = (
   before: (request) => {
     const body = parseJsonBody(request.event);
     if (schema === undefined) {
-      if (body !== undefined)
+      // `{}` is what many clients send when there is nothing to send: accept it as no body.
+      if (body !== undefined && !isEmptyObject(body)) {
         throw new ValidationError('Body', 'this operation takes no request body: remove it');
+      }
       return;
     }
     if (body === undefined) throw new ValidationError('Body', 'is required: send a JSON object');
@@ -192,6 +193,12 @@ export function publicHandler(
       const response = await handle(event);
       return json(response.status ?? 200, response.body);
     });
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+  );
 }
 
 function definedValues(values: Record<string, string | undefined> | null): Record<string, string> {

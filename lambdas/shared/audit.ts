@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AUDIT_EVENTS_PREFIX } from '@/lambdas/shared/constants';
+import { AuditWriteError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
 import type { Caller } from '@/lambdas/shared/permissions';
-import { SERVICE_NAME, SERVICE_VERSION } from '@/lambdas/shared/service-info';
+import { SERVICE_NAME, serviceVersion } from '@/lambdas/shared/service-info';
 
 /**
  * The audit trail. Every change, every token exchange and every sign-in is one JSON
@@ -51,15 +52,7 @@ export interface AuditSink {
   write(event: AuditEvent): Promise<void>;
 }
 
-/** Raised when an event could not be stored; the request it belongs to must fail. */
-export class AuditWriteError extends Error {
-  readonly code = 'AuditWriteError';
-
-  constructor(cause: unknown) {
-    super('the audit event could not be written', { cause });
-    this.name = 'AuditWriteError';
-  }
-}
+export { AuditWriteError };
 
 export interface AuditEventInput {
   readonly type: string;
@@ -87,7 +80,7 @@ export function auditEvent(input: AuditEventInput): AuditEvent {
     ...(input.detail && { detail: input.detail }),
     meta: {
       service: SERVICE_NAME,
-      version: SERVICE_VERSION,
+      version: serviceVersion(),
       ...(input.requestId && { requestId: input.requestId }),
     },
   };

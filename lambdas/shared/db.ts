@@ -21,15 +21,24 @@ export function createDb(tableName: string, client: DynamoDBClient = new DynamoD
   };
 }
 
-let shared: Db | undefined;
+const shared = new Map<string, Db>();
 
-/** The Db for the table this function was deployed with (TABLE_NAME_ENV). */
+/**
+ * The Db for the table this function was deployed with (TABLE_NAME_ENV), built once per
+ * table and endpoint: in Lambda that is once per container; in one local process that
+ * starts several services, once per service.
+ */
 export function dbFromEnv(env: NodeJS.ProcessEnv = process.env): Db {
-  if (shared) return shared;
   const tableName = env[TABLE_NAME_ENV];
   if (!tableName) throw new Error(`environment variable ${TABLE_NAME_ENV} is not set`);
-  shared = createDb(tableName);
-  return shared;
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? '';
+  const key = `${tableName}@${endpoint}`;
+  let db = shared.get(key);
+  if (!db) {
+    db = createDb(tableName, new DynamoDBClient(endpoint ? { endpoint } : {}));
+    shared.set(key, db);
+  }
+  return db;
 }
 
 /** The clock domain code reads, injectable so tests can freeze time. */

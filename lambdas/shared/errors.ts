@@ -81,3 +81,17 @@ export class PayloadTooLargeError extends DomainError {
   readonly code = 'PayloadTooLargeError';
   readonly status = 413;
 }
+
+/**
+ * An audit event could not be stored. Not a DomainError: the caller did nothing wrong,
+ * and the request it belongs to fails (503) with nothing changed. Kept here rather than
+ * in audit.ts so that handlers can recognize it without bundling the S3 client.
+ */
+export class AuditWriteError extends Error {
+  readonly code = 'AuditWriteError';
+
+  constructor(cause: unknown) {
+    super('the audit event could not be written', { cause });
+    this.name = 'AuditWriteError';
+  }
+}

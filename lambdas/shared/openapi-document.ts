@@ -1,5 +1,5 @@
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
-import { SERVICE_NAME, SERVICE_VERSION } from '@/lambdas/shared/service-info';
+import { SERVICE_NAME, serviceVersion } from '@/lambdas/shared/service-info';
 
 type OpenApiOperation = {
   operationId: string;
@@ -22,7 +22,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[] = ROUTES
     openapi: '3.0.3',
     info: {
       title: `${SERVICE_NAME} API`,
-      version: SERVICE_VERSION,
+      version: serviceVersion(),
       description: 'Self-hosted, Stax-compatible identity service for an AWS Organization.',
     },
     tags: [...new Set(routes.map((route) => route.tag))].sort().map((name) => ({ name })),

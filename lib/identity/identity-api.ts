@@ -47,6 +47,11 @@ export interface IdentityApiProps {
   readonly logRetention: RetentionDays;
   /** What the authorizer verifies bearer tokens against. */
   readonly tokenSource: CognitoTokenSource;
+  /**
+   * A fixed execution-role name for the function of a handler file, where another
+   * account's policy must name that role. @default - generated names
+   */
+  readonly roleNameFor?: (handler: string) => string | undefined;
 }
 
 /** Security headers on every gateway-generated response, like those the handlers send. */
@@ -199,10 +204,12 @@ export class IdentityApi extends Construct {
     for (const route of props.routes) {
       let fn = functions.get(route.handler);
       if (!fn) {
+        const roleName = props.roleNameFor?.(route.handler);
         fn = new StaxidFunction(this, functionId(route.handler), {
           entry: route.handler,
           description: `staxid: ${route.method} ${route.path}`,
           logRetention: props.logRetention,
+          ...(roleName && { roleName }),
         });
         functions.set(route.handler, fn);
       }
@@ -211,8 +218,36 @@ export class IdentityApi extends Construct {
     this.functions = functions;
   }
 
+  /** Path variable names by the path of their parent resource: API Gateway allows one per level. */
+  private readonly variableNames = new Map<string, string>();
+
+  /**
+   * The route's path as API Gateway can serve it. The Stax spec names the same path level
+   * differently in different operations (`/idam/user/{org_id}` and `/idam/user/{user_id}`),
+   * but API Gateway allows a single variable per level: the first name wins, and the
+   * handlers of the others read their parameter under it (lambdas/routes.ts keeps the
+   * spec's names for the OpenAPI document and the local runtime).
+   */
+  private apiGatewayPath(path: string): string {
+    const segments = path.split('/').filter((segment) => segment !== '');
+    let parent = '';
+    const result: string[] = [];
+    for (const segment of segments) {
+      const variable = /^\{([^}+]+)\}$/.exec(segment);
+      if (variable?.[1]) {
+        const name = this.variableNames.get(parent) ?? variable[1];
+        this.variableNames.set(parent, name);
+        result.push(`{${name}}`);
+      } else {
+        result.push(segment);
+      }
+      parent = `/${result.join('/')}`;
+    }
+    return `/${result.join('/')}`;
+  }
+
   private addRoute(route: RouteDefinition, fn: StaxidFunction): void {
-    const resource = this.api.root.resourceForPath(route.path);
+    const resource = this.api.root.resourceForPath(this.apiGatewayPath(route.path));
     const integration = new LambdaIntegration(fn, { allowTestInvoke: false });
     const method =
       route.auth === 'bearer'

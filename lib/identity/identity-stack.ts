@@ -5,10 +5,16 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
+import { ACCOUNT_DISCOVERY_ROLE_NAME } from '@/lambdas/shared/constants';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
-import { IdentityApi } from '@/lib/identity/identity-api';
+import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
+import {
+  applyAuthorizerGrants,
+  applyRouteGrants,
+  type RouteGrantResources,
+} from '@/lib/identity/route-grants';
 import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
 import type { StaxidFunction } from '@/lib/identity/staxid-function';
 import { UserDirectory } from '@/lib/identity/user-directory';
@@ -17,6 +23,8 @@ import { UserDirectory } from '@/lib/identity/user-directory';
 export const TOKEN_SIGNING_KEY_ALIAS = 'alias/staxid-token-signing';
 /** Alias of the KMS key that signs SAML responses to AWS sign-in (RSA-SHA256). */
 export const SAML_SIGNING_KEY_ALIAS = 'alias/staxid-saml-signing';
+/** Alias of the KMS HMAC key that hashes API token secrets (only the hash is stored). */
+export const TOKEN_HASH_KEY_ALIAS = 'alias/staxid-token-hashing';
 
 export interface IdentityStackProps extends StackProps {
   /** The validated staxid configuration. */
@@ -42,6 +50,8 @@ export class IdentityStack extends Stack {
   readonly tokenSigningKey: Key;
   /** Signs SAML responses for AWS sign-in: RSA 2048. */
   readonly samlSigningKey: Key;
+  /** Hashes API token secrets: HMAC-SHA-256, the key never leaves KMS. */
+  readonly tokenHashKey: Key;
   readonly auditWriterRole: AuditWriterRole;
   readonly deployerRole: DeployerRole;
   /** Every function, by handler file (relative to the repository root). */
@@ -74,8 +84,22 @@ export class IdentityStack extends Stack {
       description: 'staxid: signs SAML responses for AWS sign-in (RSA-SHA256)',
     });
 
+    this.tokenHashKey = new Key(this, 'TokenHashKey', {
+      alias: TOKEN_HASH_KEY_ALIAS,
+      description: 'staxid: keyed hash of API token secrets (HMAC-SHA-256)',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const routes = props.routes ?? ROUTES;
     const api = new IdentityApi(this, 'Api', {
-      routes: props.routes ?? ROUTES,
+      routes,
+      roleNameFor: (handler) =>
+        routes.some((route) => route.handler === handler && route.grants?.includes('organizations:read'))
+          ? ACCOUNT_DISCOVERY_ROLE_NAME
+          : undefined,
       throttlingRateLimit: identity.apiThrottle.rateLimit,
       throttlingBurstLimit: identity.apiThrottle.burstLimit,
       logRetention: identity.logRetentionDays,
@@ -91,6 +115,28 @@ export class IdentityStack extends Stack {
       loggingAccount: config.accounts.logging,
     });
     this.deployerRole = new DeployerRole(this, 'Deployer', { organizationId: config.organizationId });
+
+    // Each function gets what its routes ask for (lambdas/routes.ts `grants`), nothing more.
+    const grantResources: RouteGrantResources = {
+      config,
+      table: this.table,
+      userPool: this.userPool,
+      userPoolClient: this.userPoolClient,
+      tokenSigningKey: this.tokenSigningKey,
+      tokenHashKey: this.tokenHashKey,
+      auditWriterRole: this.auditWriterRole,
+      // From the API id, not `api.url`: a reference to the deployment would be circular.
+      apiUrl: `https://${api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE_NAME}`,
+    };
+    for (const [handler, fn] of api.functions) {
+      if (fn === api.authorizerFunction) continue;
+      applyRouteGrants(
+        fn,
+        routes.filter((route) => route.handler === handler),
+        grantResources,
+      );
+    }
+    applyAuthorizerGrants(api.authorizerFunction, grantResources);
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the staxid API', value: api.api.url });
     new CfnOutput(this, 'UserPoolId', {

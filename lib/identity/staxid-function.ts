@@ -45,6 +45,11 @@ export interface StaxidFunctionProps {
   readonly timeout?: Duration;
   /** @default 512: arm64 CPU scales with memory; 512 MB keeps cold starts and crypto fast */
   readonly memorySize?: number;
+  /**
+   * A fixed name for the execution role, for a function that another account's policy
+   * must name (by `aws:PrincipalArn`). @default - a generated name
+   */
+  readonly roleName?: string;
 }
 
 /** What a function may do with the table. */
@@ -71,6 +76,7 @@ export class StaxidFunction extends NodejsFunction {
     const role = new Role(scope, `${id}ServiceRole`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the staxid function for ${props.entry}`,
+      ...(props.roleName && { roleName: props.roleName }),
     });
     super(scope, id, {
       entry,

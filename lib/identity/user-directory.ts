@@ -52,7 +52,8 @@ export class UserDirectory extends Construct {
 
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: false,
-      signInAliases: { email: true },
+      // The username is the staxid user id (a uuid); people sign in with their email as an alias.
+      signInAliases: { username: true, email: true },
       signInCaseSensitive: false,
       autoVerify: { email: true },
       // Until the new address is verified, sign-in and `email` keep the old one.

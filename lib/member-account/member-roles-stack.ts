@@ -1,10 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, BootstraplessSynthesizer, Lazy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  Aws,
+  BootstraplessSynthesizer,
+  Lazy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { CfnStackSet } from 'aws-cdk-lib/aws-cloudformation';
+import { AccountPrincipal, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import {
+  ACCOUNT_DISCOVERY_ROLE_NAME,
+  ORGANIZATIONS_READER_ROLE_NAME,
+  roleArn,
+} from '@/lambdas/shared/constants';
 import type { StaxidConfig } from '@/lib/config';
 import { MemberAccountStack } from '@/lib/member-account/member-account-stack';
 
@@ -49,6 +64,12 @@ export class MemberRolesStack extends Stack {
 
   /** The StackSet. There is no L2 construct for StackSets in aws-cdk-lib. */
   readonly stackSet: CfnStackSet;
+
+  /**
+   * Lets DiscoverAccounts list the organization's accounts: read-only, and assumable only
+   * by the discovery function's role in the security account.
+   */
+  readonly organizationsReaderRole: Role;
 
   private readonly memberApp: App;
   private readonly samlMetadataBytes: number;
@@ -104,6 +125,32 @@ export class MemberRolesStack extends Stack {
         },
       ],
       templateBody: Lazy.string({ produce: () => this.renderTemplateBody() }),
+    });
+
+    this.organizationsReaderRole = new Role(this, 'OrganizationsReader', {
+      roleName: ORGANIZATIONS_READER_ROLE_NAME,
+      description: 'staxid DiscoverAccounts: lists the accounts of the organization',
+      // By principal ARN (not as Principal): this stack may be deployed before the Identity stack's role exists.
+      assumedBy: new AccountPrincipal(config.accounts.security).withConditions({
+        ArnEquals: {
+          'aws:PrincipalArn': roleArn(Aws.PARTITION, config.accounts.security, ACCOUNT_DISCOVERY_ROLE_NAME),
+        },
+      }),
+      inlinePolicies: {
+        ListAccounts: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['organizations:ListAccounts', 'organizations:DescribeOrganization'],
+              resources: ['*'],
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.organizationsReaderRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'organizations:ListAccounts and DescribeOrganization support no resource-level permissions; the role can only read.',
     });
   }
 

@@ -84,6 +84,9 @@ describe('startLocalService', () => {
       region: 'us-east-1',
       dynamodb: service.dynamodb.endpoint,
       tableName: 'staxid',
+      cognito: service.cognito.endpoint,
+      userPoolId: expect.stringMatching(/^local_/),
+      userPoolClientId: expect.any(String),
     });
   });
 

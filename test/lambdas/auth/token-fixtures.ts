@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -6,6 +7,7 @@ import {
   type JWTVerifyGetKey,
   SignJWT,
 } from 'jose';
+import { LocalTokenSigner } from '@/lambdas/shared/signing';
 
 /** A Cognito user pool stand-in: an RS256 key pair, its JWKS, and a signer for its tokens. */
 export const REGION = 'eu-west-1';
@@ -54,4 +56,54 @@ export async function createTestPool(): Promise<TestPool> {
       .sign(privateKey);
   };
   return { keys, sign };
+}
+
+/** staxid's own issuer in tests: its URL (the audience too) and an API token's AccessKey. */
+export const STAXID_ISSUER = 'https://api.staxid.example.com/v1';
+export const ACCESS_KEY = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+
+/** Claims of a valid staxid access token, issued a minute before NOW. */
+export function staxidTokenClaims(): JWTPayload {
+  return {
+    iss: STAXID_ISSUER,
+    sub: ACCESS_KEY,
+    aud: STAXID_ISSUER,
+    client_id: ACCESS_KEY,
+    token_use: 'access',
+    'staxid:role': 'api_admin',
+    iat: NOW_SECONDS - 60,
+    exp: NOW_SECONDS + 3540,
+    jti: 'a0b3a0b6-0000-4000-8000-000000000003',
+  };
+}
+
+export interface TestStaxidKey {
+  /** The signer staxid would use (a local key). */
+  readonly signer: LocalTokenSigner;
+  /** The same key's private half, to forge variations with jose. */
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** Signs claims merged over a valid staxid access token (ES256, the key's kid, typ at+jwt). */
+  readonly sign: (
+    overrides?: JWTPayload,
+    header?: { alg?: string; kid?: string; typ?: string },
+  ) => Promise<string>;
+}
+
+export async function createStaxidKey(): Promise<TestStaxidKey> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signer = new LocalTokenSigner(privateKey);
+  const { kid } = await signer.publicJwk();
+  const sign = async (
+    overrides: JWTPayload = {},
+    header: { alg?: string; kid?: string; typ?: string } = {},
+  ) => {
+    const claims = Object.fromEntries(
+      Object.entries({ ...staxidTokenClaims(), ...overrides }).filter(([, value]) => value !== undefined),
+    );
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: header.alg ?? 'ES256', kid: header.kid ?? kid, typ: header.typ ?? 'at+jwt' })
+      .sign(privateKey);
+  };
+  return { signer, privateKey, publicKey, sign };
 }

@@ -2,19 +2,27 @@ import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, Unse
 import {
   bearerTokenFrom,
   cognitoAccessTokenIssuer,
+  jwksFromSigner,
+  staxidAccessTokenIssuer,
   TokenRejectedError,
   type TrustedIssuer,
   verifyBearerToken,
 } from '@/lambdas/auth/verify-token';
+import type { TokenSigner } from '@/lambdas/shared/signing';
 import {
+  ACCESS_KEY,
   accessTokenClaims,
   CLIENT_ID,
+  createStaxidKey,
   createTestPool,
   ISSUER,
   NOW,
   NOW_SECONDS,
+  STAXID_ISSUER,
   SUB,
+  staxidTokenClaims,
   type TestPool,
+  type TestStaxidKey,
   USERNAME,
 } from './token-fixtures';
 
@@ -43,8 +51,9 @@ async function rejection(authorization: string | undefined): Promise<TokenReject
 describe('verifyBearerToken', () => {
   test('accepts a valid access token of the console client and returns the caller', async () => {
     await expect(verify(`Bearer ${await pool.sign()}`)).resolves.toEqual({
+      kind: 'user',
+      id: USERNAME,
       sub: SUB,
-      username: USERNAME,
       tokenIssuer: ISSUER,
     });
   });
@@ -171,8 +180,9 @@ describe('verifyBearerToken', () => {
     ];
     const token = await other.sign({ iss: otherIssuer });
     await expect(verifyBearerToken(`Bearer ${token}`, { issuers: both, now: () => NOW })).resolves.toEqual({
+      kind: 'user',
+      id: USERNAME,
       sub: SUB,
-      username: USERNAME,
       tokenIssuer: otherIssuer,
     });
     // ...and a token of the first pool that claims the second issuer fails the second pool's keys.
@@ -222,5 +232,160 @@ describe('cognitoAccessTokenIssuer', () => {
     });
     expect(issuer.issuer).toBe(ISSUER);
     expect(issuer.algorithms).toEqual(['RS256']);
+  });
+});
+
+describe('staxidAccessTokenIssuer', () => {
+  let staxid: TestStaxidKey;
+  let both: TrustedIssuer[];
+
+  beforeAll(async () => {
+    staxid = await createStaxidKey();
+    both = [
+      ...issuers,
+      staxidAccessTokenIssuer({ issuer: STAXID_ISSUER, keys: jwksFromSigner(staxid.signer) }),
+    ];
+  });
+
+  const verifyStaxid = (token: string) =>
+    verifyBearerToken(`Bearer ${token}`, { issuers: both, now: () => NOW });
+
+  async function staxidRejection(token: string): Promise<TokenRejectedError> {
+    const error = await verifyStaxid(token).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof TokenRejectedError))
+      throw new Error(`expected a TokenRejectedError, got ${String(error)}`);
+    return error;
+  }
+
+  test('accepts a valid access token and returns the API token as the caller', async () => {
+    await expect(verifyStaxid(await staxid.sign())).resolves.toEqual({
+      kind: 'token',
+      id: ACCESS_KEY,
+      sub: ACCESS_KEY,
+      tokenIssuer: STAXID_ISSUER,
+    });
+  });
+
+  test('pins ES256, the audience and typ at+jwt', () => {
+    const [, own] = both;
+    expect([own?.issuer, own?.algorithms, own?.audience, own?.typ]).toEqual([
+      STAXID_ISSUER,
+      ['ES256'],
+      STAXID_ISSUER,
+      'at+jwt',
+    ]);
+  });
+
+  test('refuses an unsigned token (alg: none)', async () => {
+    const error = await staxidRejection(new UnsecuredJWT(staxidTokenClaims()).encode());
+    expect([error.reason, error.message]).toEqual([
+      'invalid_token',
+      'ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed',
+    ]);
+  });
+
+  test('refuses a token signed by another P-256 key under the same kid', async () => {
+    const other = await createStaxidKey();
+    const { kid } = await staxid.signer.publicJwk();
+    const error = await staxidRejection(await other.sign({}, { kid }));
+    expect([error.reason, error.message]).toEqual([
+      'invalid_token',
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed',
+    ]);
+  });
+
+  test('refuses HS256 signed with the public key (as JWK or PEM) as the HMAC secret', async () => {
+    const { kid } = await staxid.signer.publicJwk();
+    const secrets = [
+      new TextEncoder().encode(JSON.stringify(await staxid.signer.publicJwk())),
+      new TextEncoder().encode(staxid.publicKey.export({ format: 'pem', type: 'spki' }).toString()),
+    ];
+    for (const secret of secrets) {
+      const token = await new SignJWT(staxidTokenClaims())
+        .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
+        .sign(secret);
+      const error = await staxidRejection(token);
+      expect([error.reason, error.message]).toEqual([
+        'invalid_token',
+        'ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed',
+      ]);
+    }
+  });
+
+  test("refuses a Cognito-signed (RS256) token that claims staxid's issuer", async () => {
+    const token = await pool.sign(staxidTokenClaims());
+    const error = await staxidRejection(token);
+    expect(error.message).toBe(
+      'ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed',
+    );
+  });
+
+  test('refuses a token of another issuer signed with the right key', async () => {
+    const error = await staxidRejection(await staxid.sign({ iss: 'https://evil.example.com/v1' }));
+    expect(error.reason).toBe('untrusted_issuer');
+  });
+
+  test.each([
+    ['another audience', { aud: 'https://other.example.com' }],
+    ['no audience', { aud: undefined }],
+  ])('refuses a token with %s', async (_, overrides) => {
+    const error = await staxidRejection(await staxid.sign(overrides));
+    expect([error.reason, error.message]).toEqual([
+      'invalid_token',
+      expect.stringMatching(/^ERR_JWT_CLAIM_VALIDATION_FAILED: (unexpected|missing required) "aud" claim/),
+    ]);
+  });
+
+  test('refuses a token that expired more than 60 s ago, accepts one within the tolerance', async () => {
+    const error = await staxidRejection(await staxid.sign({ exp: NOW_SECONDS - 61 }));
+    expect(error.message).toBe('ERR_JWT_EXPIRED: "exp" claim timestamp check failed');
+    await expect(verifyStaxid(await staxid.sign({ exp: NOW_SECONDS - 59 }))).resolves.toMatchObject({
+      id: ACCESS_KEY,
+    });
+  });
+
+  test('refuses a JWT that is not an access token (typ)', async () => {
+    const error = await staxidRejection(await staxid.sign({}, { typ: 'JWT' }));
+    expect(error.message).toBe('ERR_JWT_CLAIM_VALIDATION_FAILED: unexpected "typ" JWT header value');
+  });
+
+  test.each([
+    ['token_use is not access', { token_use: 'id' }, 'wrong_token_use'],
+    ['client_id differs from sub', { client_id: '00000000-0000-4000-8000-00000000000f' }, 'wrong_client'],
+    ['sub is not an AccessKey', { sub: 'someone', client_id: 'someone' }, 'missing_claim'],
+  ])('refuses a token whose %s', async (_, overrides, reason) => {
+    const error = await staxidRejection(await staxid.sign(overrides));
+    expect(error.reason).toBe(reason);
+  });
+
+  test('strips a trailing slash from the issuer and refuses a non-https one', () => {
+    const keys = createLocalJWKSet({ keys: [] });
+    expect(staxidAccessTokenIssuer({ issuer: `${STAXID_ISSUER}/`, keys }).issuer).toBe(STAXID_ISSUER);
+    expect(() => staxidAccessTokenIssuer({ issuer: 'http://api.example.com', keys })).toThrow(
+      'the token issuer must be an https URL (http only on 127.0.0.1/localhost); got "http://api.example.com"',
+    );
+  });
+});
+
+describe('jwksFromSigner', () => {
+  test('asks the signer again after a failed key fetch', async () => {
+    const staxid = await createStaxidKey();
+    const publicJwk = jest
+      .fn<ReturnType<TokenSigner['publicJwk']>, []>()
+      .mockRejectedValueOnce(new Error('ThrottlingException'))
+      .mockImplementation(() => staxid.signer.publicJwk());
+    const keys = jwksFromSigner({ publicJwk, sign: (input) => staxid.signer.sign(input) });
+    const own = [staxidAccessTokenIssuer({ issuer: STAXID_ISSUER, keys })];
+    const token = `Bearer ${await staxid.sign()}`;
+    await expect(verifyBearerToken(token, { issuers: own, now: () => NOW })).rejects.toMatchObject({
+      reason: 'invalid_token',
+    });
+    await expect(verifyBearerToken(token, { issuers: own, now: () => NOW })).resolves.toMatchObject({
+      kind: 'token',
+    });
+    expect(publicJwk).toHaveBeenCalledTimes(2);
   });
 });

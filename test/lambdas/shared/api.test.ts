@@ -167,3 +167,15 @@ describe('publicHandler', () => {
     });
   });
 });
+
+describe('operations without a body', () => {
+  it('accept an empty JSON object as no body', async () => {
+    const handler = apiHandler({ operationId: 'accounts.DiscoverAccounts' }, async (request) => ({
+      body: { got: request.body ?? null },
+    }));
+    expect(await invoke(handler, { method: 'POST', body: {}, caller: ADMIN })).toMatchObject({
+      status: 200,
+      body: { got: null },
+    });
+  });
+});

@@ -131,10 +131,14 @@ describe('IdentityApi routes', () => {
     });
   });
 
-  test('puts no authorizer on public routes', () => {
+  test('puts the authorizer on bearer routes only', () => {
+    const bearer = new Set(
+      [...ROUTES, BEARER_ROUTE].filter((route) => route.auth === 'bearer').map((route) => route.operationId),
+    );
+    expect(bearer.size).toBeGreaterThan(1);
     for (const method of Object.values(withBearer.template.findResources('AWS::ApiGateway::Method'))) {
       const { OperationName, AuthorizerId, AuthorizationType } = method.Properties;
-      const expected = OperationName === BEARER_ROUTE.operationId ? 'CUSTOM' : 'NONE';
+      const expected = bearer.has(OperationName) ? 'CUSTOM' : 'NONE';
       expect({ OperationName, AuthorizationType, hasAuthorizer: AuthorizerId !== undefined }).toEqual({
         OperationName,
         AuthorizationType: expected,
@@ -253,13 +257,17 @@ describe('validateRoutes', () => {
     [
       'a duplicate method and path',
       [route({}), route({ operationId: 'Again' })],
-      'Route GET /20190206/users/{user_id} (Again) is defined twice in the route table',
+      'Route GET /test/bearer/{thing_id} (Again) is defined twice in the route table',
     ],
-    ['a relative path', [route({ path: 'users' })], 'Route ReadUser: path must start with "/" (got "users")'],
+    [
+      'a relative path',
+      [route({ path: 'users' })],
+      'Route TestBearerRoute: path must start with "/" (got "users")',
+    ],
     [
       'the authorizer as a handler',
       [route({ handler: AUTHORIZER_HANDLER })],
-      'Route ReadUser: lambdas/auth/authorizer.ts is the authorizer, not a route handler',
+      'Route TestBearerRoute: lambdas/auth/authorizer.ts is the authorizer, not a route handler',
     ],
     [
       'two handlers with one construct id',
@@ -286,5 +294,20 @@ describe('functionId', () => {
     ['lambdas/well-known/jwks.ts', 'WellKnownJwksFunction'],
   ])('%s -> %s', (handler, id) => {
     expect(functionId(handler)).toBe(id);
+  });
+});
+
+describe('path variables', () => {
+  test('one variable name per path level, as API Gateway requires: the first route listed names it', () => {
+    const resources = Object.values(template.findResources('AWS::ApiGateway::Resource'));
+    const variablesByParent = new Map<string, Set<string>>();
+    for (const resource of resources) {
+      const part = resource.Properties.PathPart as string;
+      if (!part.startsWith('{')) continue;
+      const parent = JSON.stringify(resource.Properties.ParentId);
+      variablesByParent.set(parent, (variablesByParent.get(parent) ?? new Set()).add(part));
+    }
+    for (const names of variablesByParent.values()) expect(names.size).toBe(1);
+    expect(resources.some((resource) => resource.Properties.PathPart === '{org_id}')).toBe(false);
   });
 });

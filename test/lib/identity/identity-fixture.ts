@@ -36,9 +36,9 @@ export function identityFixture(options: IdentityFixtureOptions = {}): IdentityF
 
 /** A bearer route served by an existing handler, for tests of how bearer routes are wired. */
 export const BEARER_ROUTE: RouteDefinition = {
-  operationId: 'ReadUser',
+  operationId: 'TestBearerRoute',
   method: 'GET',
-  path: '/20190206/users/{user_id}',
+  path: '/test/bearer/{thing_id}',
   handler: 'lambdas/meta/health.ts',
   auth: 'bearer',
   summary: 'A bearer route for tests.',

@@ -4,10 +4,11 @@ import { identityFixture, logicalIdOf } from './identity-fixture';
 const { template, config } = identityFixture();
 
 describe('UserDirectory user pool', () => {
-  test('admits no self sign-up; signs in by case-insensitive email', () => {
+  test('admits no self sign-up; usernames are staxid ids, people sign in by case-insensitive email', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-      UsernameAttributes: ['email'],
+      AliasAttributes: ['email'],
+      UsernameAttributes: Match.absent(),
       UsernameConfiguration: { CaseSensitive: false },
       AutoVerifiedAttributes: ['email'],
       UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },

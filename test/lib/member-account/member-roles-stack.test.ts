@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import cdkJson from '@/cdk.json';
@@ -216,6 +216,69 @@ describe('MemberRolesStack', () => {
       const report = /found in: (\S+validation-report\.json)/.exec(error.message)?.[1];
       expect(report).toMatch(/staxid-member-template-/);
       if (report) rmSync(dirname(report), { recursive: true, force: true });
+    });
+  });
+});
+
+describe('organizations reader role', () => {
+  const config = exampleConfig();
+  const template = Template.fromStack(
+    new MemberRolesStack(new App(), 'StaxidMemberRoles', {
+      env: { account: config.accounts.management, region: config.region },
+      config,
+    }),
+  );
+
+  it('can only list the organization', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'staxid-organizations-reader',
+      Policies: [
+        {
+          PolicyName: 'ListAccounts',
+          PolicyDocument: {
+            Statement: [
+              {
+                Action: ['organizations:ListAccounts', 'organizations:DescribeOrganization'],
+                Effect: 'Allow',
+                Resource: '*',
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('is assumable only by the discovery function role of the security account', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'staxid-organizations-reader',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: {
+              AWS: Match.objectLike({
+                'Fn::Join': Match.arrayWith([Match.arrayWith([`:iam::${config.accounts.security}:root`])]),
+              }),
+            },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      `:iam::${config.accounts.security}:role/staxid-account-discovery`,
+                    ],
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
     });
   });
 });

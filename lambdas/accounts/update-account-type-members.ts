@@ -1,0 +1,18 @@
+import { type AccountTypeMemberMap, updateAccountTypeMembers } from '@/lambdas/accounts/account-types';
+import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
+import { assertKnownQuery } from '@/lambdas/tasks/input';
+import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+
+/** PUT /20190206/account-types/members (accounts.UpdateAccountTypeMembers) */
+export function updateAccountTypeMembersHandler(deps: () => ServiceDeps) {
+  return apiHandler<{ Members: readonly AccountTypeMemberMap[] }>(
+    { operationId: 'accounts.UpdateAccountTypeMembers', requestSchema: 'accounts.UpdateAccountTypeMembers' },
+    async (request) => {
+      assertKnownQuery(request.query, []);
+      return { body: await updateAccountTypeMembers(deps(), request, request.body) };
+    },
+  );
+}
+
+export const handler = updateAccountTypeMembersHandler(once(() => serviceDepsFromEnv()));

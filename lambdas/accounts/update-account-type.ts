@@ -1,0 +1,19 @@
+import { updateAccountType } from '@/lambdas/accounts/account-types';
+import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
+import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+
+/** PUT /20190206/accounts/types/{account_type_id} (accounts.UpdateAccountType) */
+export function updateAccountTypeHandler(deps: () => ServiceDeps) {
+  return apiHandler<{ Name: string }>(
+    { operationId: 'accounts.UpdateAccountType', requestSchema: 'accounts.UpdateAccountType' },
+    async (request) => {
+      const accountTypeId = uuidParam(request.pathParameters, 'account_type_id');
+      assertKnownQuery(request.query, []);
+      return { body: await updateAccountType(deps(), request, accountTypeId, request.body) };
+    },
+  );
+}
+
+export const handler = updateAccountTypeHandler(once(() => serviceDepsFromEnv()));

@@ -1,0 +1,14 @@
+import { readGroups } from '@/lambdas/groups/groups';
+import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
+import { assertKnownQuery, csvUuidParam } from '@/lambdas/tasks/input';
+
+/** GET /20190206/groups (teams.ReadGroups) */
+export function readGroupsHandler(deps: () => ReadDeps) {
+  return apiHandler({ operationId: 'teams.ReadGroups' }, async ({ query }) => {
+    assertKnownQuery(query, ['id_filter']);
+    return { body: await readGroups(deps(), csvUuidParam(query, 'id_filter')) };
+  });
+}
+
+export const handler = readGroupsHandler(once(() => readDepsFromEnv()));

@@ -1,0 +1,19 @@
+import { type UpdateGroupMembersBody, updateGroupMembers } from '@/lambdas/groups/groups';
+import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
+import { assertKnownQuery, assertOnlyFields } from '@/lambdas/tasks/input';
+import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+
+/** PUT /20190206/groups/members (teams.UpdateGroupMembers) */
+export function updateGroupMembersHandler(deps: () => ServiceDeps) {
+  return apiHandler<UpdateGroupMembersBody>(
+    { operationId: 'teams.UpdateGroupMembers', requestSchema: 'teams.UpdateGroupMembers' },
+    async (request) => {
+      assertKnownQuery(request.query, []);
+      assertOnlyFields(request.body, ['AddMembers', 'RemoveMembers']);
+      return { body: await updateGroupMembers(deps(), request, request.body) };
+    },
+  );
+}
+
+export const handler = updateGroupMembersHandler(once(() => serviceDepsFromEnv()));

@@ -1,0 +1,127 @@
+import { Aws } from 'aws-cdk-lib';
+import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RouteDefinition, RouteGrant } from '@/lambdas/routes';
+import { AUDIT_ENV } from '@/lambdas/shared/audit';
+import {
+  ACCOUNT_ROLE_ENV,
+  auditBucketName,
+  ORGANIZATION_ENV,
+  ORGANIZATIONS_READER_ROLE_NAME,
+  PUBLIC_CONFIG_ENV,
+  roleArn,
+  TOKEN_HASH_KEY_ENV,
+  TOKEN_ISSUER_ENV,
+  TOKEN_SIGNING_KEY_ENV,
+  USER_POOL_ID_ENV,
+} from '@/lambdas/shared/constants';
+import { ORGANISATION_ID_ENV, organisationIdFor } from '@/lambdas/shared/ids';
+import type { StaxidConfig } from '@/lib/config';
+import type { AuditWriterRole } from '@/lib/identity/service-roles';
+import type { StaxidFunction } from '@/lib/identity/staxid-function';
+
+/**
+ * Turns the `grants` of the route table into IAM permissions and environment variables,
+ * so that each function can do what its routes need and nothing more.
+ */
+
+/** Cognito admin calls the user functions make; nothing that reads or changes pool settings. */
+const USER_POOL_ADMIN_ACTIONS = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminUpdateUserAttributes',
+  'cognito-idp:AdminDeleteUserAttributes',
+  'cognito-idp:AdminResetUserPassword',
+  'cognito-idp:AdminSetUserPassword',
+] as const;
+
+export interface RouteGrantResources {
+  readonly config: StaxidConfig;
+  readonly table: ITableV2;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly tokenSigningKey: IKey;
+  readonly tokenHashKey: IKey;
+  readonly auditWriterRole: AuditWriterRole;
+  /** The API's base URL, built without a reference to its deployment (which would be circular). */
+  readonly apiUrl: string;
+}
+
+/** Every function: who the installation is, and where its tokens come from. */
+export function applyCommonEnvironment(fn: StaxidFunction, resources: RouteGrantResources): void {
+  fn.addEnvironment(ORGANISATION_ID_ENV, organisationIdFor(resources.config.organizationId));
+  fn.addEnvironment(TOKEN_ISSUER_ENV, resources.apiUrl);
+}
+
+/** Grants what the routes served by `fn` ask for. */
+export function applyRouteGrants(
+  fn: StaxidFunction,
+  routes: readonly RouteDefinition[],
+  resources: RouteGrantResources,
+): void {
+  const grants = new Set<RouteGrant>(routes.flatMap((route) => route.grants ?? []));
+  applyCommonEnvironment(fn, resources);
+  if (grants.has('table:write')) {
+    fn.grantTable(resources.table, 'readWrite');
+    grantAudit(fn, resources);
+  } else if (grants.has('table:read')) {
+    fn.grantTable(resources.table, 'read');
+  }
+  if (grants.has('userpool:admin')) {
+    resources.userPool.grant(fn, ...USER_POOL_ADMIN_ACTIONS);
+    fn.addEnvironment(USER_POOL_ID_ENV, resources.userPool.userPoolId);
+  }
+  if (grants.has('token-key:sign')) {
+    resources.tokenSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+    fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
+    // Every token exchange is audited, success or not.
+    grantAudit(fn, resources);
+  }
+  if (grants.has('token-hash:mac')) {
+    resources.tokenHashKey.grant(fn, 'kms:GenerateMac');
+    fn.addEnvironment(TOKEN_HASH_KEY_ENV, resources.tokenHashKey.keyArn);
+  }
+  if (grants.has('token-key:read')) {
+    resources.tokenSigningKey.grant(fn, 'kms:GetPublicKey');
+    fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
+  }
+  if (grants.has('organizations:read')) grantOrganizationsRead(fn, resources.config);
+  if (routes.some((route) => route.operationId === 'public.ReadConfig')) {
+    fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
+    fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolId, resources.userPool.userPoolId);
+    fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolClientId, resources.userPoolClient.userPoolClientId);
+  }
+}
+
+/**
+ * The authorizer resolves every caller with one GetItem and verifies staxid's own tokens
+ * against the signing key's public half.
+ */
+export function applyAuthorizerGrants(fn: StaxidFunction, resources: RouteGrantResources): void {
+  applyCommonEnvironment(fn, resources);
+  fn.grantTable(resources.table, 'read');
+  resources.tokenSigningKey.grant(fn, 'kms:GetPublicKey');
+  fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
+}
+
+function grantAudit(fn: StaxidFunction, resources: RouteGrantResources): void {
+  const { config } = resources;
+  resources.auditWriterRole.allowAssumeBy(fn);
+  fn.addEnvironment(AUDIT_ENV.bucket, auditBucketName(config.accounts.logging, config.region));
+  fn.addEnvironment(AUDIT_ENV.writerRoleArn, resources.auditWriterRole.role.roleArn);
+}
+
+function grantOrganizationsRead(fn: StaxidFunction, config: StaxidConfig): void {
+  const readerRole = roleArn(Aws.PARTITION, config.accounts.management, ORGANIZATIONS_READER_ROLE_NAME);
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [readerRole] }));
+  fn.addEnvironment(ORGANIZATION_ENV.roleArn, readerRole);
+  fn.addEnvironment(ACCOUNT_ROLE_ENV.management, config.accounts.management);
+  fn.addEnvironment(ACCOUNT_ROLE_ENV.security, config.accounts.security);
+  fn.addEnvironment(ACCOUNT_ROLE_ENV.logging, config.accounts.logging);
+}
