@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RouteDefinition } from '@/lambdas/routes';
-import { TABLE_NAME_ENV } from '@/lambdas/shared/constants';
+import { PUBLIC_CONFIG_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { type LocalTokenService, localTokenService } from '@/lambdas/tokens/local-token-service';
 import {
   type ApiLogger,
@@ -153,7 +153,11 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     });
     // The issuer of local access tokens is the API's own URL, known once it listens.
     const restoreBase = restoreEnv;
-    const restoreIssuer = applyEnvironment(tokens.issuerEnvironment(api.url));
+    const restoreIssuer = applyEnvironment({
+      ...tokens.issuerEnvironment(api.url),
+      // GET /20190206/public/config reports where the API is.
+      [PUBLIC_CONFIG_ENV.apiUrl]: api.url,
+    });
     restoreEnv = () => {
       restoreIssuer();
       restoreBase();

@@ -14,10 +14,14 @@
  * | task                 | TASK#<id>               | TASK              |                             |                                      |
  * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
  *
- * An account type's access (`Roles`: group × role) and its accounts (`Accounts`) are
- * kept on the account type item itself, updated in the same transaction as the items
- * they name, so that entitlements need only: every account type (one Query) and the
- * caller's memberships (one Query), in parallel.
+ * An account type's access (`Roles`: group × role), its accounts (`Accounts`: ids) and a
+ * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status}`) are kept on
+ * the account type item itself, updated in the same transaction as the items they name,
+ * so that entitlements need only: every account type (one Query) and the caller's
+ * memberships (one Query), in parallel.
+ *
+ * A uniqueness guard holds the `Id` of the item that owns the value, so that a lookup by
+ * name is one GetItem. Every writer of an item with a `Version` increments it.
  */
 
 export interface ItemKey {

@@ -77,6 +77,14 @@ describe('startLocalService', () => {
     });
   });
 
+  it('serves the public config with its own API URL and user pool', async () => {
+    const response = await fetch(`${service.url}/20190206/public/config`);
+    expect(response.status).toBe(200);
+    const body = JSON.stringify(await response.json());
+    expect(body).toContain(service.url);
+    expect(body).toMatch(/local_/);
+  });
+
   it('writes local.json with its endpoints', () => {
     const written: unknown = JSON.parse(readFileSync(join(home, 'local.json'), 'utf8'));
     expect(written).toEqual({
