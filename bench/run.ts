@@ -1,0 +1,675 @@
+/**
+ * `npm run bench`: starts the local service (DynamoDB Local, cognito-local, the local API Gateway)
+ * in a temporary home, puts a counting proxy between the handlers and DynamoDB Local, seeds 1,000
+ * users, and measures per operation its latency, its DynamoDB calls per request and the p50 of a
+ * bare GetItem measured alongside it; then bundles every Lambda as the Identity stack does and
+ * measures sizes and cold import times. It reports the targets of issue 3 (item 9) as PASS/MISS
+ * and never fails on them. docs/benchmarks.md explains the method and how to read the numbers.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { BASELINE_ENTRY, type BundleResult, measureBundles } from '@/bench/bundles';
+import { type CountingProxy, type Phase, startCountingProxy } from '@/bench/counting-proxy';
+import { elapsedMs, type LatencyStats, latencyStats } from '@/bench/stats';
+import { handlerFiles, ROUTES } from '@/lambdas/routes';
+import { CALLER_CONTEXT } from '@/lambdas/shared/caller-context';
+import { newId } from '@/lambdas/shared/ids';
+import { AUTH_ORIGIN, emailGuardKey, type UserRecord, userItem } from '@/lambdas/users/user-model';
+import { type Authorizer, REPO_ROOT } from '@/local/api-gateway-adapter';
+import { type LocalService, startLocalService } from '@/local/service';
+
+const ITERATIONS = positiveInt(process.env.BENCH_ITERATIONS, 200);
+const WARMUP = positiveInt(process.env.BENCH_WARMUP, 20);
+const USERS = 1000;
+const IMPORT_RUNS = 5;
+/** The operations measured, plus one: the bare GetItem runs before each and after the last. */
+const BARE_BLOCKS = 6;
+const CONCURRENCY = 2;
+const TARGET_FETCH_RATIO = 3;
+const TARGET_BUNDLE_RATIO = 1.5;
+const AUTHORIZER_ENTRY = 'lambdas/auth/authorizer.ts';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+const progress = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+
+// ---- clean-up: everything this run started, stopped by handle or PID, on any exit path ----------
+
+const work = mkdtempSync(join(tmpdir(), 'staxid-bench-'));
+const children = new Set<ChildProcess>();
+let service: LocalService | undefined;
+let proxy: CountingProxy | undefined;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const child of children) {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    }
+    await service?.stop().catch((error: unknown) => progress(`stopping the service: ${String(error)}`));
+    await proxy?.close().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  })();
+  return cleaning;
+}
+
+// `npm run bench` is npm → tsx → node: a Ctrl-C reaches this process both from the terminal and
+// relayed by tsx, so every signal after the first is ignored (the default would kill mid clean-up).
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    progress(`${signal}: stopping what the bench started ...`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---- the measured operations ---------------------------------------------------------------------
+
+interface CallCounts {
+  /** DynamoDB requests per measured request, all phases. */
+  readonly perRequest: number;
+  /** `phase operation` → requests per measured request. */
+  readonly breakdown: Readonly<Record<string, number>>;
+}
+
+interface OperationResult extends LatencyStats {
+  readonly operation: string;
+  readonly how: string;
+  /** p50 ÷ the p50 of the bare GetItem (all its blocks pooled). */
+  readonly ratioToBareP50: number;
+  readonly dynamodb: CallCounts;
+}
+
+type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+function requireProxy(): CountingProxy {
+  if (!proxy) throw new Error('the counting proxy is not running');
+  return proxy;
+}
+
+function countsSnapshot(counting: CountingProxy, n: number): CallCounts {
+  const breakdown: Record<string, number> = {};
+  let total = 0;
+  for (const [phase, byOperation] of counting.counts()) {
+    if (phase === 'baseline') continue;
+    for (const [operation, count] of byOperation) {
+      breakdown[`${phase} ${operation}`] = count / n;
+      total += count;
+    }
+  }
+  return { perRequest: total / n, breakdown };
+}
+
+/** Runs `run` WARMUP times, then ITERATIONS times timed, one request at a time. */
+async function measure(
+  operation: string,
+  how: string,
+  phase: Phase,
+  run: (index: number) => Promise<void>,
+): Promise<OperationResult> {
+  const counting = requireProxy();
+  const samples: number[] = [];
+  const once = async (index: number, record: boolean): Promise<void> => {
+    counting.setPhase(phase);
+    const start = process.hrtime.bigint();
+    await run(index);
+    if (record) samples.push(elapsedMs(start));
+  };
+  await bare.block();
+  for (let index = 0; index < WARMUP; index++) await once(index, false);
+  counting.reset();
+  for (let index = 0; index < ITERATIONS; index++) await once(WARMUP + index, true);
+  const dynamodb = countsSnapshot(counting, ITERATIONS);
+  counting.setPhase('setup');
+  const stats = latencyStats(samples);
+  progress(`${operation}: p50 ${stats.p50.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms`);
+  return { operation, how, ...stats, ratioToBareP50: Number.NaN, dynamodb };
+}
+
+/**
+ * The bare baseline: a raw GetItemCommand (no document client, no handler) of one user item, through
+ * the same proxy to the same DynamoDB Local. Measured in blocks, one before each operation and one
+ * after the last, so that it samples the same minutes of the run as the operations; pooled at the end.
+ */
+class BareGetItem {
+  readonly samples: number[] = [];
+  readonly blockP50s: number[] = [];
+  private client: DynamoDBClient | undefined;
+  private key: Record<string, { S: string }> = {};
+  private tableName = '';
+
+  configure(endpoint: string, region: string, tableName: string, userId: string): void {
+    this.client = new DynamoDBClient({ endpoint, region, credentials: CREDENTIALS });
+    this.key = { PK: { S: `USER#${userId}` }, SK: { S: 'USER' } };
+    this.tableName = tableName;
+  }
+
+  private async once(): Promise<number> {
+    if (!this.client) throw new Error('the bare GetItem is not configured');
+    const start = process.hrtime.bigint();
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key }));
+    const took = elapsedMs(start);
+    if (!result.Item) throw new Error('bare GetItem found no item');
+    return took;
+  }
+
+  /** A few warm-up calls, then ceil(ITERATIONS / BARE_BLOCKS) timed ones. */
+  async block(): Promise<void> {
+    const counting = requireProxy();
+    counting.setPhase('baseline');
+    for (let index = 0; index < 5; index++) await this.once();
+    const block: number[] = [];
+    for (let index = 0; index < Math.ceil(ITERATIONS / BARE_BLOCKS); index++) block.push(await this.once());
+    counting.setPhase('setup');
+    this.samples.push(...block);
+    this.blockP50s.push(latencyStats(block).p50);
+  }
+
+  result(): OperationResult {
+    return {
+      operation: 'bare GetItem (baseline)',
+      how: `raw GetItemCommand, ${this.blockP50s.length} blocks`,
+      ...latencyStats(this.samples),
+      ratioToBareP50: 1,
+      dynamodb: { perRequest: 1, breakdown: { 'baseline GetItem': 1 } },
+    };
+  }
+
+  close(): void {
+    this.client?.destroy();
+  }
+}
+
+const bare = new BareGetItem();
+
+function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+let authorizerHandler: Promise<TokenAuthorizer> | undefined;
+
+/** The Lambda authorizer itself (lambdas/auth/authorizer.ts), loaded once the handler environment is set. */
+function lambdaAuthorizer(): Promise<TokenAuthorizer> {
+  authorizerHandler ??= import('@/lambdas/auth/authorizer').then((module) => module.handler);
+  return authorizerHandler;
+}
+
+function tokenAuthorizerEvent(
+  authorization: string,
+  method: string,
+  path: string,
+): APIGatewayTokenAuthorizerEvent {
+  return {
+    type: 'TOKEN',
+    authorizationToken: authorization,
+    methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/local/${method}${path}`,
+  };
+}
+
+/**
+ * The local API Gateway's authorizer hook, backed by the Lambda authorizer's handler (rather than
+ * the service's default hook, whose DynamoDB client is built with an explicit endpoint and would
+ * bypass the counting proxy). Its DynamoDB calls are counted under the `authorizer` phase.
+ */
+const benchAuthorizer: Authorizer = async (event, route) => {
+  const phaseAfter: Phase = 'handler';
+  proxy?.setPhase('authorizer');
+  try {
+    const authorize = await lambdaAuthorizer();
+    const result = await authorize(
+      tokenAuthorizerEvent(headerValue(event, 'authorization') ?? '', route.method, event.path),
+    );
+    const statement = result.policyDocument.Statement[0];
+    if (statement?.Effect !== 'Allow') return { effect: 'deny' };
+    const context: Record<string, string | number | boolean> = {};
+    for (const [key, value] of Object.entries(result.context ?? {})) {
+      if (value !== null && value !== undefined) context[key] = value;
+    }
+    return { effect: 'allow', principalId: result.principalId, context };
+  } catch {
+    return { effect: 'unauthorized' };
+  } finally {
+    proxy?.setPhase(phaseAfter);
+  }
+};
+
+async function http(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<unknown> {
+  if (!service) throw new Error('the service is not running');
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers: init.headers ?? {},
+    ...(init.body !== undefined && { body: init.body }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function stringField(value: unknown, name: string): string {
+  const found = field(value, name);
+  if (typeof found !== 'string') throw new Error(`expected a string ${name} in ${JSON.stringify(value)}`);
+  return found;
+}
+
+// ---- seeding -------------------------------------------------------------------------------------
+
+/** Writes `count` ACTIVE local users straight into the table, with their email guards (no Cognito). */
+async function seedUsers(
+  endpoint: string,
+  tableName: string,
+  region: string,
+  count: number,
+): Promise<string[]> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: CREDENTIALS });
+  const doc = DynamoDBDocumentClient.from(client);
+  const now = new Date().toISOString();
+  const items: Record<string, unknown>[] = [];
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const id = newId();
+    const email = `bench-user-${String(index).padStart(4, '0')}@example.com`;
+    const user: UserRecord = {
+      Id: id,
+      Email: email,
+      FirstName: 'Bench',
+      LastName: `User ${index}`,
+      Role: index === 0 ? 'customer_admin' : 'customer_user',
+      Status: 'ACTIVE',
+      AuthOrigin: AUTH_ORIGIN.local,
+      CognitoUsername: id,
+      CreatedBy: 'bench',
+      CreatedTS: now,
+      ModifiedTS: now,
+      Version: 1,
+    };
+    ids.push(id);
+    items.push(userItem(user), { ...emailGuardKey(email), UserId: id });
+  }
+  try {
+    for (let offset = 0; offset < items.length; offset += 25) {
+      let requests = items.slice(offset, offset + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        const unprocessed = result.UnprocessedItems?.[tableName] ?? [];
+        requests = unprocessed.flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return ids;
+}
+
+// ---- the report ----------------------------------------------------------------------------------
+
+interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly number[],
+): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => {
+        const width = widths[column] ?? 0;
+        return right.includes(column) ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join(' | ')
+      .trimEnd();
+  return [line(headers), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
+const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a');
+
+function breakdownText(counts: CallCounts): string {
+  const parts = Object.entries(counts.breakdown).map(
+    ([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(2)}`,
+  );
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+function operationsTable(results: readonly OperationResult[]): string {
+  return table(
+    ['operation', 'how', 'n', 'p50 ms', 'p99 ms', 'p50 / bare GetItem p50', 'DynamoDB calls/req (breakdown)'],
+    results.map((result) => [
+      result.operation,
+      result.how,
+      String(result.n),
+      ms(result.p50),
+      ms(result.p99),
+      ratio(result.ratioToBareP50),
+      `${Number.isInteger(result.dynamodb.perRequest) ? result.dynamodb.perRequest : result.dynamodb.perRequest.toFixed(2)} (${breakdownText(result.dynamodb)})`,
+    ]),
+    [2, 3, 4, 5],
+  );
+}
+
+function bundlesTable(bundles: readonly BundleResult[], baseline: BundleResult): string {
+  return table(
+    ['bundle', 'bytes', 'size / baseline', 'cold import ms (median of 5)', 'import / baseline'],
+    bundles.map((bundle) => [
+      bundle.entry === BASELINE_ENTRY ? `${bundle.entry} (baseline)` : bundle.entry,
+      String(bundle.bytes),
+      ratio(bundle.bytes / baseline.bytes),
+      bundle.error ? `error: ${bundle.error}` : ms(bundle.coldImportMs),
+      ratio(bundle.coldImportMs / baseline.coldImportMs),
+    ]),
+    [1, 2, 3, 4],
+  );
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  const home = join(work, 'home');
+  progress(`temporary home ${work}; ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up`);
+
+  progress('starting DynamoDB Local, cognito-local and the local API ...');
+  service = await startLocalService({
+    home,
+    port: 0,
+    logger: {
+      info: () => undefined,
+      error: (message, error) => progress(`${message} ${String(error ?? '')}`),
+    },
+    authorize: benchAuthorizer,
+  });
+  const { endpoints } = service;
+  // The handlers are loaded on their first request and build their DynamoDB client from this variable
+  // (lambdas/shared/db.ts dbFromEnv): from here on, they reach DynamoDB Local through the proxy.
+  proxy = await startCountingProxy(service.dynamodb.endpoint);
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+
+  progress(`seeding ${USERS} users directly in the table ...`);
+  const userIds = await seedUsers(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, USERS);
+  const [firstUser, secondUser] = userIds;
+  if (!firstUser || !secondUser) throw new Error('no users seeded');
+
+  bare.configure(proxy.endpoint, endpoints.region, endpoints.tableName, secondUser);
+
+  const bootstrap: unknown = JSON.parse(readFileSync(join(home, 'bootstrap-token.json'), 'utf8'));
+  const basic = Buffer.from(
+    `${stringField(bootstrap, 'AccessKey')}:${stringField(bootstrap, 'SecretKey')}`,
+  ).toString('base64');
+  const exchange = async (): Promise<string> =>
+    stringField(
+      await http('POST', '/oauth2/token', {
+        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }),
+      'access_token',
+    );
+  const accessToken = await exchange();
+  const bearer = { Authorization: `Bearer ${accessToken}` };
+
+  const groupId = stringField(
+    await http('POST', '/20190206/groups', {
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ Name: `bench-group-${newId().slice(0, 8)}` }),
+    }),
+    'GroupId',
+  );
+  const listed = field(await http('GET', '/20190206/users', { headers: bearer }), 'Users');
+  if (!Array.isArray(listed) || listed.length < USERS) {
+    throw new Error(
+      `ReadUsers returned ${Array.isArray(listed) ? listed.length : 'no'} users, expected ${USERS}`,
+    );
+  }
+
+  const results: OperationResult[] = [];
+  results.push(
+    await measure('Token exchange', 'HTTP POST /oauth2/token', 'handler', async () => {
+      await exchange();
+    }),
+  );
+  results.push(
+    await measure(
+      'Authorizer (API token JWT)',
+      'in-process lambdas/auth/authorizer.ts',
+      'authorizer',
+      async () => {
+        const authorize = await lambdaAuthorizer();
+        const result = await authorize(
+          tokenAuthorizerEvent(`Bearer ${accessToken}`, 'GET', '/20190206/users/me'),
+        );
+        if (result.policyDocument.Statement[0]?.Effect !== 'Allow') throw new Error('authorizer denied');
+      },
+    ),
+  );
+
+  const fetchCurrentUser: ProxyHandler = (await import('@/lambdas/users/fetch-current-user')).handler;
+  const meEvent = (): APIGatewayProxyEvent => ({
+    httpMethod: 'GET',
+    path: '/20190206/users/me',
+    resource: '/20190206/users/me',
+    body: null,
+    isBase64Encoded: false,
+    headers: {},
+    multiValueHeaders: {},
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: {
+        principalId: firstUser,
+        [CALLER_CONTEXT.kind]: 'user',
+        [CALLER_CONTEXT.id]: firstUser,
+        [CALLER_CONTEXT.role]: 'customer_admin',
+      },
+      protocol: 'HTTP/1.1',
+      httpMethod: 'GET',
+      identity: {
+        sourceIp: '127.0.0.1',
+        userAgent: 'staxid-bench',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: '/20190206/users/me',
+      stage: 'local',
+      requestId: newId(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: '/20190206/users/me',
+    },
+  });
+  const lambdaContext = {
+    awsRequestId: 'bench',
+    functionName: 'bench',
+    callbackWaitsForEmptyEventLoop: false,
+  } as Context;
+  results.push(
+    await measure('FetchCurrentUser', 'in-process handler, user caller context', 'handler', async () => {
+      const result = await fetchCurrentUser(meEvent(), lambdaContext);
+      if (result.statusCode !== 200) throw new Error(`FetchCurrentUser: ${result.statusCode} ${result.body}`);
+    }),
+  );
+  results.push(
+    await measure(
+      `ReadUsers (${USERS} users)`,
+      'HTTP GET /20190206/users, API token JWT',
+      'handler',
+      async () => {
+        await http('GET', '/20190206/users', { headers: bearer });
+      },
+    ),
+  );
+  results.push(
+    await measure(
+      'UpdateGroupMembers',
+      'HTTP PUT /20190206/groups/members, add/remove alternately',
+      'handler',
+      async (index) => {
+        const members = [{ UserId: secondUser, GroupId: groupId }];
+        await http('PUT', '/20190206/groups/members', {
+          headers: { ...bearer, 'Content-Type': 'application/json' },
+          body: JSON.stringify(index % 2 === 0 ? { AddMembers: members } : { RemoveMembers: members }),
+        });
+      },
+    ),
+  );
+  await bare.block();
+  bare.close();
+  const bareResult = bare.result();
+  const measured = results.map((result) => ({ ...result, ratioToBareP50: result.p50 / bareResult.p50 }));
+  results.splice(0, results.length, bareResult, ...measured);
+  const bareRange = `${ms(Math.min(...bare.blockP50s))}–${ms(Math.max(...bare.blockP50s))} ms`;
+
+  progress('stopping the service (the bundles are measured on an idle machine) ...');
+  await service.stop();
+  service = undefined;
+  await proxy.close();
+  proxy = undefined;
+
+  const entries = [...handlerFiles(ROUTES), AUTHORIZER_ENTRY];
+  progress(`bundling ${entries.length} functions and the baseline; ${IMPORT_RUNS} cold imports each ...`);
+  const bundles = await measureBundles({
+    root: REPO_ROOT,
+    outDir: join(work, 'bundles'),
+    entries,
+    importRuns: IMPORT_RUNS,
+    concurrency: CONCURRENCY,
+    children,
+  });
+  const baseline = bundles.find((bundle) => bundle.entry === BASELINE_ENTRY);
+  if (!baseline || baseline.error)
+    throw new Error(`the baseline bundle failed: ${baseline?.error ?? 'missing'}`);
+
+  // ---- targets ----
+  const fetch = results.find((result) => result.operation === 'FetchCurrentUser');
+  const authorizer = results.find((result) => result.operation.startsWith('Authorizer'));
+  const functions = bundles.filter((bundle) => bundle !== baseline);
+  const largest = functions.reduce<BundleResult | undefined>(
+    (max, bundle) => (!max || bundle.bytes > max.bytes ? bundle : max),
+    undefined,
+  );
+  const oversized = functions.filter((bundle) => bundle.bytes > TARGET_BUNDLE_RATIO * baseline.bytes);
+  const targets: Target[] = [
+    {
+      target: 'single-item read (FetchCurrentUser) = 1 DynamoDB round trip after the authorizer',
+      measured: fetch
+        ? `${fetch.dynamodb.perRequest} (${breakdownText(fetch.dynamodb)}); authorizer: ${authorizer ? breakdownText(authorizer.dynamodb) : 'n/a'}`
+        : 'n/a',
+      pass: fetch?.dynamodb.perRequest === 1,
+    },
+    {
+      target: `FetchCurrentUser p50 <= ${TARGET_FETCH_RATIO}x bare GetItem p50`,
+      measured: fetch
+        ? `${ratio(fetch.ratioToBareP50)} (${ms(fetch.p50)} ms vs ${ms(bareResult.p50)} ms)`
+        : 'n/a',
+      pass: fetch !== undefined && fetch.ratioToBareP50 <= TARGET_FETCH_RATIO,
+    },
+    {
+      target: `no bundle over ${TARGET_BUNDLE_RATIO}x the baseline (${baseline.bytes} bytes)`,
+      measured: largest
+        ? `largest ${largest.entry} ${ratio(largest.bytes / baseline.bytes)}; ${oversized.length} of ${functions.length} over`
+        : 'n/a',
+      pass: oversized.length === 0 && functions.every((bundle) => !bundle.error),
+    },
+  ];
+
+  const totalSeconds = elapsedMs(started) / 1000;
+  const report = [
+    `staxid bench — ${new Date().toISOString()} — node ${process.version}, ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up, sequential`,
+    `bare GetItem = a raw GetItemCommand through the same proxy to the same DynamoDB Local, measured in ${bare.blockP50s.length} blocks of ${Math.ceil(ITERATIONS / BARE_BLOCKS)} between the operations (block p50s: ${bareRange})`,
+    '',
+    operationsTable(results),
+    '',
+    bundlesTable(bundles, baseline),
+    '',
+    table(
+      ['target', 'measured', 'result'],
+      targets.map((target) => [target.target, target.measured, target.pass ? 'PASS' : 'MISS']),
+      [],
+    ),
+    '',
+    `total ${totalSeconds.toFixed(1)} s`,
+  ].join('\n');
+  process.stdout.write(`${report}\n`);
+
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsFile = join(resultsDir, 'latest.json');
+  writeFileSync(
+    resultsFile,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        iterations: ITERATIONS,
+        warmup: WARMUP,
+        users: USERS,
+        operations: results,
+        bundles: bundles.map((bundle) => ({
+          ...bundle,
+          sizeRatio: bundle.bytes / baseline.bytes,
+          coldImportRatio: bundle.coldImportMs / baseline.coldImportMs,
+        })),
+        targets,
+        totalSeconds,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`results: ${resultsFile}\n`);
+}
+
+main()
+  .then(
+    () => cleanup(),
+    async (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+      await cleanup();
+    },
+  )
+  .finally(() => {
+    // Keep-alive sockets and timers of the SDK must not hold the process open once everything is stopped.
+    process.exit();
+  });
