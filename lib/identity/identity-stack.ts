@@ -13,11 +13,15 @@ import { IdentityTable } from '@/lib/identity/identity-table';
 import {
   applyAuthorizerGrants,
   applyRouteGrants,
+  grantAudit,
   type RouteGrantResources,
 } from '@/lib/identity/route-grants';
 import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
-import type { StaxidFunction } from '@/lib/identity/staxid-function';
+import { StaxidFunction } from '@/lib/identity/staxid-function';
 import { UserDirectory } from '@/lib/identity/user-directory';
+
+/** The handler file of the Cognito post-authentication trigger, relative to the repository root. */
+export const POST_AUTHENTICATION_HANDLER = 'lambdas/triggers/post-authentication.ts';
 
 /** Alias of the KMS key that signs the service's own JWTs (API tokens, ES256). */
 export const TOKEN_SIGNING_KEY_ALIAS = 'alias/staxid-token-signing';
@@ -57,6 +61,8 @@ export class IdentityStack extends Stack {
   /** Every function, by handler file (relative to the repository root). */
   readonly functions: ReadonlyMap<string, StaxidFunction>;
   readonly authorizer: TokenAuthorizer;
+  /** The user pool's post-authentication trigger (not behind the API, so not in `functions`). */
+  readonly postAuthenticationFunction: StaxidFunction;
 
   constructor(scope: Construct, id: string, props: IdentityStackProps) {
     super(scope, id, props);
@@ -65,10 +71,22 @@ export class IdentityStack extends Stack {
 
     this.table = new IdentityTable(this, 'Data').table;
 
+    // Sign-in decisions from the user item. It is given no reference to the pool, which
+    // references it: that would be a cycle.
+    this.postAuthenticationFunction = new StaxidFunction(this, 'PostAuthentication', {
+      entry: POST_AUTHENTICATION_HANDLER,
+      logRetention: identity.logRetentionDays,
+      description: `staxid: ${POST_AUTHENTICATION_HANDLER} (Cognito post-authentication trigger)`,
+      // Cognito waits at most 5 s for a trigger.
+      timeout: Duration.seconds(5),
+    });
+    this.postAuthenticationFunction.grantTable(this.table, 'readWrite');
+
     const directory = new UserDirectory(this, 'Directory', {
       domainPrefix: identity.domainPrefix,
       callbackUrls: identity.callbackUrls,
       logoutUrls: identity.logoutUrls,
+      postAuthentication: this.postAuthenticationFunction,
     });
     this.userPool = directory.userPool;
     this.userPoolClient = directory.userPoolClient;
@@ -114,6 +132,7 @@ export class IdentityStack extends Stack {
     this.auditWriterRole = new AuditWriterRole(this, 'AuditWriter', {
       loggingAccount: config.accounts.logging,
     });
+    grantAudit(this.postAuthenticationFunction, { config, auditWriterRole: this.auditWriterRole });
     this.deployerRole = new DeployerRole(this, 'Deployer', { organizationId: config.organizationId });
 
     // Each function gets what its routes ask for (lambdas/routes.ts `grants`), nothing more.

@@ -110,7 +110,11 @@ export function applyAuthorizerGrants(fn: StaxidFunction, resources: RouteGrantR
   fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
 }
 
-function grantAudit(fn: StaxidFunction, resources: RouteGrantResources): void {
+/** Lets `fn` write audit events: the bucket's name and the writer role it may assume. */
+export function grantAudit(
+  fn: StaxidFunction,
+  resources: Pick<RouteGrantResources, 'config' | 'auditWriterRole'>,
+): void {
   const { config } = resources;
   resources.auditWriterRole.allowAssumeBy(fn);
   fn.addEnvironment(AUDIT_ENV.bucket, auditBucketName(config.accounts.logging, config.region));

@@ -11,7 +11,9 @@ import {
   type UserPoolClient,
   UserPoolClientIdentityProvider,
   type UserPoolDomain,
+  UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 export interface UserDirectoryProps {
@@ -21,6 +23,12 @@ export interface UserDirectoryProps {
   readonly callbackUrls: readonly string[];
   /** Where the hosted UI may send the console after sign-out. */
   readonly logoutUrls: readonly string[];
+  /**
+   * The post-authentication trigger: decides from the user item whether a sign-in goes
+   * ahead and activates invited users. It must not reference the pool (a cycle).
+   * @default - no trigger
+   */
+  readonly postAuthentication?: IFunction;
 }
 
 /** Token lifetimes of the console client. */
@@ -83,6 +91,10 @@ export class UserDirectory extends Construct {
       reason:
         'MFA is optional (TOTP) by design: most people sign in through their corporate IdP, which enforces its own MFA and which Cognito cannot see; local users can enrol TOTP, and Plus-tier threat protection challenges risky sign-ins.',
     });
+
+    if (props.postAuthentication) {
+      this.userPool.addTrigger(UserPoolOperation.POST_AUTHENTICATION, props.postAuthentication);
+    }
 
     this.domain = this.userPool.addDomain('HostedDomain', {
       cognitoDomain: { domainPrefix: props.domainPrefix },

@@ -109,7 +109,8 @@ describe('IdentityStack members', () => {
       expect(fn).toBeInstanceOf(StaxidFunction);
       expect(fn.entryPath).toBe(handler);
     }
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 1);
+    // ...plus the Cognito post-authentication trigger, which is not behind the API.
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 2);
   });
 
   test('the table, pool, client, API and authorizer members are the resources in the template', () => {

@@ -7,7 +7,6 @@ import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
 import { StaxidFunction } from '@/lib/identity/staxid-function';
 import { identityFixture } from './identity-fixture';
 
-// Only the public routes: no function writes, so no caller is registered with the roles.
 const { template, config } = identityFixture({
   routes: ROUTES.filter((route) => route.auth === 'none' && !route.grants),
 });
@@ -67,7 +66,9 @@ describe('AuditWriterRole', () => {
   });
 
   test('is assumable by nobody until a caller is registered: it trusts only its own ARN', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
+    const stack = new Stack(new App(), 'Bare', { env: { account: '222222222222', region: 'eu-west-1' } });
+    new AuditWriterRole(stack, 'AuditWriter', { loggingAccount: '333333333333' });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
       RoleName: AUDIT_WRITER_ROLE_NAME,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',

@@ -114,3 +114,34 @@ describe('UserDirectory console client', () => {
     });
   });
 });
+
+describe('UserDirectory sign-in trigger', () => {
+  test('runs the post-authentication function after every sign-in, and lets Cognito invoke it', () => {
+    const fnId = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('post-authentication'),
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PostAuthentication: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Cognito::UserPool'), 'Arn'] },
+    });
+  });
+
+  test('the trigger may use the table and write audit events, and knows nothing of the pool', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('post-authentication') },
+    });
+    const [fn] = Object.values(functions);
+    const env = (fn?.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+    expect(env).toMatchObject({
+      STAXID_TABLE_NAME: expect.anything(),
+      STAXID_AUDIT_BUCKET: `staxid-audit-${config.accounts.logging}-${config.region}`,
+      STAXID_AUDIT_WRITER_ROLE_ARN: expect.anything(),
+    });
+    expect(JSON.stringify(env)).not.toContain(logicalIdOf(template, 'AWS::Cognito::UserPool'));
+  });
+});
