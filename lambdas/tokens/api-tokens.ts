@@ -22,6 +22,7 @@ import { ENTITY, entityKey, listing, uniqueKey } from '@/lambdas/shared/keys';
 import type { Caller } from '@/lambdas/shared/permissions';
 import { type ApiRole, isApiRole, mayGrant } from '@/lambdas/shared/roles';
 import { newSecretKey, SECRET_KEY_LENGTH, type SecretHasher } from '@/lambdas/shared/secrets';
+import { assertValidTags } from '@/lambdas/shared/tags';
 
 /**
  * API tokens (teams.*ApiToken*): credentials for CI and scripts. A token is an AccessKey
@@ -148,6 +149,7 @@ export class ApiTokenService {
     if (!isUuid(accessKey) || secretKey.length !== SECRET_KEY_LENGTH) {
       throw new Error('an API token needs a UUID AccessKey and a SecretKey of 32 characters');
     }
+    assertValidTags(body.Tags);
     const { db, clock, audit, hasher } = this.deps;
     const now = clock.now();
     const timestamp = now.toISOString();
@@ -211,6 +213,7 @@ export class ApiTokenService {
 
   /** teams.UpdateApiToken: Description, Role, Tags (null removes them). */
   async update(caller: Caller, accessKey: string, body: UpdateApiTokenBody, requestId?: string) {
+    assertValidTags(body.Tags);
     const current = await this.item(accessKey);
     if (current.Status !== 'ACTIVE') {
       throw new InvalidStateError(`API token ${JSON.stringify(accessKey)} is deleted: create a new token`);
