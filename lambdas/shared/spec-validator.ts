@@ -1,74 +1,35 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from '@/lambdas/shared/errors';
-import coreSpec from '@/spec/stax-core-identity-20190206.openapi.json';
+import * as generated from '@/lambdas/shared/generated/request-validators';
+import type { CoreSchemaName } from '@/lambdas/shared/spec-schemas';
 
 /**
- * Validation against the reference Stax specs (copied verbatim into spec/). Requests
- * are checked before domain code runs; tests check every response the same way.
- * Validators are compiled on first use and kept for the life of the container.
+ * Request validation against the reference Stax spec (copied verbatim into spec/), with
+ * validators precompiled from it (scripts/generate-request-validators.ts): the Lambdas
+ * bundle neither ajv nor the spec. Responses are checked against the spec in the tests
+ * (lambdas/shared/spec-schemas.ts).
  */
 
-const CORE_SPEC_ID = 'stax-core-identity-20190206';
+export type { CoreSchemaName };
 
-/** The names of the spec's component schemas (`teams.CreateUser`, `Group`, ...). */
-export type CoreSchemaName = keyof typeof coreSpec.components.schemas;
+const REQUEST_VALIDATORS = generated as unknown as Readonly<Record<string, ValidateFunction | undefined>>;
 
-function newAjv(spec: unknown): Ajv {
-  // The spec carries OpenAPI-only keywords (example, readOnly, nullable...): not errors.
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  addFormats(ajv);
-  ajv.addSchema(spec as object, CORE_SPEC_ID);
-  return ajv;
-}
-
-/**
- * Requests are held to a stricter reading of the spec than responses: an object schema
- * that lists its properties but does not say whether others are allowed refuses them,
- * so that a misspelt field is a 400 rather than silently ignored.
- */
-function closeObjectSchemas(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(closeObjectSchemas);
-  if (node === null || typeof node !== 'object') return node;
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) copy[key] = closeObjectSchemas(value);
-  const composed = 'allOf' in copy || 'oneOf' in copy;
-  if ('properties' in copy && !('additionalProperties' in copy) && !composed)
-    copy.additionalProperties = false;
-  return copy;
-}
-
-const engines = {
-  request: { ajv: newAjv(closeObjectSchemas(coreSpec)), validators: new Map<string, ValidateFunction>() },
-  response: { ajv: newAjv(coreSpec), validators: new Map<string, ValidateFunction>() },
-};
-
-function validatorFor(kind: keyof typeof engines, name: CoreSchemaName): ValidateFunction {
-  const engine = engines[kind];
-  let validate = engine.validators.get(name);
-  if (!validate) {
-    validate = engine.ajv.compile({ $ref: `${CORE_SPEC_ID}#/components/schemas/${escapePointer(name)}` });
-    engine.validators.set(name, validate);
-  }
+function validatorFor(name: CoreSchemaName): ValidateFunction {
+  const validate = REQUEST_VALIDATORS[name.replace(/[^A-Za-z0-9_]/g, '_')];
+  if (!validate)
+    throw new Error(`no precompiled request validator for ${name}: is it a request body of the spec?`);
   return validate;
 }
 
 /** Checks a request body; throws a ValidationError naming the first offending field, with what it must be. */
 export function assertMatchesSchema(name: CoreSchemaName, value: unknown, root = 'Body'): void {
-  const validate = validatorFor('request', name);
+  const validate = validatorFor(name);
   if (validate(value)) return;
   const errors = validate.errors ?? [];
   // A failed anyOf/oneOf explains the problem better than the branch errors that precede it.
   const chosen = errors.find((error) => error.keyword === 'anyOf' || error.keyword === 'oneOf') ?? errors[0];
   if (!chosen) throw new ValidationError(root, `does not match ${name}`);
   throw toValidationError(chosen, root);
-}
-
-/** Every way a response body breaks the spec's schema (empty when it conforms). */
-export function schemaErrors(name: CoreSchemaName, value: unknown): string[] {
-  const validate = validatorFor('response', name);
-  if (validate(value)) return [];
-  return (validate.errors ?? []).map((error) => toValidationError(error, '$').message);
 }
 
 function toValidationError(error: ErrorObject, root: string): ValidationError {
@@ -122,8 +83,4 @@ function pointerToPath(root: string, pointer: string): string {
     (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`),
     root,
   );
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -5,7 +5,7 @@ import { updateAccountTypeAccessHandler } from '@/lambdas/accounts/update-accoun
 import { createGroupHandler } from '@/lambdas/groups/create-group';
 import { groupItem } from '@/lambdas/groups/group-items';
 import { newId } from '@/lambdas/shared/ids';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { readTaskHandler } from '@/lambdas/tasks/read-task';
 import { createHarness, type Harness, UNKNOWN_ID } from '@/test/lambdas/tasks/harness';
 import { ADMIN, invoke, READONLY } from '@/test/support/api-event';

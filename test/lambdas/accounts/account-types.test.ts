@@ -8,7 +8,7 @@ import { updateAccountTypeHandler } from '@/lambdas/accounts/update-account-type
 import { updateAccountTypeMembersHandler } from '@/lambdas/accounts/update-account-type-members';
 import { newId } from '@/lambdas/shared/ids';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { readTaskHandler } from '@/lambdas/tasks/read-task';
 import {
   createHarness,

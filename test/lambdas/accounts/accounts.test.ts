@@ -7,7 +7,7 @@ import { updateAccountTypeMembersHandler } from '@/lambdas/accounts/update-accou
 import { createGroupHandler } from '@/lambdas/groups/create-group';
 import { updateGroupMembersHandler } from '@/lambdas/groups/update-group-members';
 import { newId } from '@/lambdas/shared/ids';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import {
   CONSOLE_URL,
   createHarness,

@@ -14,7 +14,7 @@ import {
   SimulatedOrganization,
   type SimulatedOrganizationDescription,
 } from '@/lambdas/shared/organization';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { readTaskHandler } from '@/lambdas/tasks/read-task';
 import { DEFAULT_LOCAL_ORGANIZATION } from '@/local/organization';
 import { createHarness, type Harness } from '@/test/lambdas/tasks/harness';

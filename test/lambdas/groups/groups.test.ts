@@ -11,7 +11,7 @@ import { updateGroupHandler } from '@/lambdas/groups/update-group';
 import { updateGroupMembersHandler } from '@/lambdas/groups/update-group-members';
 import { newId } from '@/lambdas/shared/ids';
 import { uniqueKey } from '@/lambdas/shared/keys';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { readTaskHandler } from '@/lambdas/tasks/read-task';
 import {
   createHarness,

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValidationError } from '@/lambdas/shared/errors';
-import { assertMatchesSchema, schemaErrors } from '@/lambdas/shared/spec-validator';
+import { requestSchemaNames, requestValidatorsSource, schemaErrors } from '@/lambdas/shared/spec-schemas';
+import { assertMatchesSchema } from '@/lambdas/shared/spec-validator';
+import { REPO_ROOT } from '@/test/support/config';
 
 function refusal(fn: () => void): string {
   try {
@@ -79,5 +83,29 @@ describe('schemaErrors (responses)', () => {
 
   it('reads the spec as written: open objects stay open for responses', () => {
     expect(schemaErrors('teams.CreateGroup', { Name: 'DevOps', Extra: true })).toEqual([]);
+  });
+});
+
+describe('the precompiled request validators', () => {
+  it('are up to date with the spec: run `npm run generate` when this fails', () => {
+    const committed = readFileSync(join(REPO_ROOT, 'lambdas/shared/generated/request-validators.ts'), 'utf8');
+    expect(committed === requestValidatorsSource()).toBe(true);
+  });
+
+  it('cover every request body of the spec', () => {
+    expect(requestSchemaNames()).toEqual(
+      expect.arrayContaining(['teams.CreateUser', 'accounts.UpdateAccountTypeAccess']),
+    );
+    for (const name of requestSchemaNames()) {
+      expect(() => assertMatchesSchema(name, {})).not.toThrow(/no precompiled request validator/);
+    }
+  });
+
+  it('check formats as the spec says', () => {
+    expect(
+      refusal(() =>
+        assertMatchesSchema('teams.CreateUser', { Email: 'not-an-email', FirstName: 'A', LastName: 'B' }),
+      ),
+    ).toBe('Body.Email: must match format "email"');
   });
 });

@@ -17,7 +17,7 @@ import {
 import { ENTITY, entityKey, uniqueKey } from '@/lambdas/shared/keys';
 import type { Caller } from '@/lambdas/shared/permissions';
 import { hmacSecretHasher, secretMatches } from '@/lambdas/shared/secrets';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { type ApiToken, ApiTokenService, filterFromQuery } from '@/lambdas/tokens/api-tokens';
 import { handler as createHandler } from '@/lambdas/tokens/create-api-token';
 import { handler as deleteHandler } from '@/lambdas/tokens/delete-api-token';

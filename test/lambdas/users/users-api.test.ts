@@ -4,7 +4,7 @@
  * audit trail checked after each change.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { schemaErrors } from '@/lambdas/shared/spec-validator';
+import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { INVITATION_VALIDITY_MS, type UserRecord } from '@/lambdas/users/user-model';
 import {
   createdUserId,
