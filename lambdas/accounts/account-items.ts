@@ -3,6 +3,7 @@ import type { AccessLevel } from '@/lambdas/shared/constants';
 import type { Db } from '@/lambdas/shared/db';
 import { ENTITY, entityKey, listing, uniqueKey } from '@/lambdas/shared/keys';
 import {
+  getMany,
   type Item,
   listByKind,
   numberAttr,
@@ -160,6 +161,18 @@ export async function getAccountType(db: Db, id: string): Promise<StoredAccountT
     new GetCommand({ TableName: db.tableName, Key: entityKey(ENTITY.accountType, id), ConsistentRead: true }),
   );
   return item ? accountTypeFromItem(item) : undefined;
+}
+
+/** The account types with these ids, by id (one BatchGet); ids that do not exist are absent. */
+export async function getAccountTypes(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, StoredAccountType>> {
+  const items = await getMany(
+    db,
+    ids.map((id) => entityKey(ENTITY.accountType, id)),
+  );
+  return new Map(items.map(accountTypeFromItem).map((type) => [type.id, type]));
 }
 
 export async function listAccountTypes(db: Db): Promise<StoredAccountType[]> {

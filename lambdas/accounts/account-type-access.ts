@@ -2,6 +2,7 @@ import {
   ACCOUNT_TYPE_NAME_LIMITS,
   accountTypeFromItem,
   accountTypeIdByName,
+  getAccountTypes,
   listAccountTypes,
   type RoleGrant,
   type StoredAccountType,
@@ -140,16 +141,7 @@ export async function updateAccountTypeAccess(
         'Body',
         `${typeIds.length} account types and ${addedGroups.length} groups`,
       );
-      const types = new Map(
-        (
-          await getMany(
-            deps.db,
-            typeIds.map((id) => entityKey(ENTITY.accountType, id)),
-          )
-        )
-          .map(accountTypeFromItem)
-          .map((type) => [type.id, type]),
-      );
+      const types = await getAccountTypes(deps.db, typeIds);
       for (const id of typeIds) if (!types.has(id)) throw new NotFoundError('Account type', id);
       const groupItems = await getMany(
         deps.db,

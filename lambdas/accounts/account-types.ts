@@ -3,11 +3,11 @@ import {
   type AccountRef,
   accountFromItem,
   accountRef,
-  accountTypeFromItem,
   accountTypeItem,
   accountTypeNameGuard,
   accountTypeResponse,
   getAccountType,
+  getAccountTypes,
   listAccountTypes,
   type StoredAccount,
   type StoredAccountType,
@@ -39,13 +39,9 @@ import { getMany, onlyIfVersion, versionedUpdate } from '@/lambdas/tasks/store';
 export async function readAccountTypes(deps: ReadDeps, idFilter?: readonly string[]) {
   let types: StoredAccountType[];
   if (idFilter) {
-    const items = await getMany(
-      deps.db,
-      idFilter.map((id) => entityKey(ENTITY.accountType, id)),
+    types = [...(await getAccountTypes(deps.db, idFilter)).values()].sort((a, b) =>
+      a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
     );
-    types = items
-      .map(accountTypeFromItem)
-      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
   } else {
     types = await listAccountTypes(deps.db);
   }
@@ -266,16 +262,7 @@ export async function updateAccountTypeMembers(
         'Body.Members',
         `${moves.length} accounts and ${typeIds.length} account types`,
       );
-      const types = new Map(
-        (
-          await getMany(
-            deps.db,
-            typeIds.map((id) => entityKey(ENTITY.accountType, id)),
-          )
-        )
-          .map(accountTypeFromItem)
-          .map((type) => [type.id, type]),
-      );
+      const types = await getAccountTypes(deps.db, typeIds);
       for (const id of new Set(targets.values()))
         if (!types.has(id)) throw new NotFoundError('Account type', id);
 

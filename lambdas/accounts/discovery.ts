@@ -4,8 +4,8 @@ import {
   accountFromItem,
   accountItem,
   accountRef,
-  accountTypeFromItem,
   awsAccountGuard,
+  getAccountTypes,
   listAccounts,
   type StoredAccount,
   type StoredAccountType,
@@ -221,16 +221,7 @@ async function commitDiscovery(
       changes.map((change) => change.account.accountType).filter((id): id is string => id !== undefined),
     ),
   ];
-  const types = new Map(
-    (
-      await getMany(
-        deps.db,
-        typeIds.map((id) => entityKey(ENTITY.accountType, id)),
-      )
-    )
-      .map(accountTypeFromItem)
-      .map((type) => [type.id, type]),
-  );
+  const types = await getAccountTypes(deps.db, typeIds);
   const now = deps.clock.now().toISOString();
   const task = (): TxStep => {
     const everything = [...committed.values(), ...batch];

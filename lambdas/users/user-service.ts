@@ -351,9 +351,7 @@ export class UserService {
     if (enabling) delete (updated as { DisabledFromStatus?: UserStatus }).DisabledFromStatus;
 
     const fields = (Object.keys(changed) as Array<keyof typeof changed>).filter((field) => changed[field]);
-    const steps: Step[] = [
-      { item: this.updateUserItem(current, updated), onConditionFailed: () => changedMeanwhile(current.Id) },
-    ];
+    const steps: Step[] = [this.userUpdateStep(current, updated)];
     const undo: TransactItem[] = [this.updateUserItem(updated, current)];
     if (swapsGuard) {
       steps.push(
@@ -467,12 +465,7 @@ export class UserService {
       requestId,
       targets: [userTarget(current)],
       detail: { InviteExpiresTS: updated.InviteExpiresTS },
-      steps: [
-        {
-          item: this.updateUserItem(current, updated),
-          onConditionFailed: () => changedMeanwhile(current.Id),
-        },
-      ],
+      steps: [this.userUpdateStep(current, updated)],
       undo: [this.updateUserItem(updated, current)],
       effects: [{ run: () => this.directory.resendInvitation({ username, email: current.Email }) }],
     });
@@ -516,12 +509,7 @@ export class UserService {
       caller,
       requestId,
       targets: [userTarget(current)],
-      steps: [
-        {
-          item: this.updateUserItem(current, updated),
-          onConditionFailed: () => changedMeanwhile(current.Id),
-        },
-      ],
+      steps: [this.userUpdateStep(current, updated)],
       undo: [this.updateUserItem(updated, current)],
       effects: [{ run: () => this.directory.resetPassword({ username, email: current.Email }) }],
     });
@@ -547,7 +535,7 @@ export class UserService {
       Version: current.Version + 1,
     };
     const steps: Step[] = [
-      { item: this.updateUserItem(current, deleted), onConditionFailed: () => changedMeanwhile(current.Id) },
+      this.userUpdateStep(current, deleted),
       { item: this.deleteGuard(current.Email, current.Id) },
       ...memberships.map((membership) => ({ item: this.deleteItem(keyOf(membership)) })),
     ];
@@ -598,6 +586,14 @@ export class UserService {
   }
 
   /** The intent event (once per request), the transaction(s), then the directory; undone should the directory fail. */
+  /** The conditional update of a user item from `current` to `updated`; a lost race is a concurrent change. */
+  private userUpdateStep(current: UserRecord, updated: UserRecord): Step {
+    return {
+      item: this.updateUserItem(current, updated),
+      onConditionFailed: () => changedMeanwhile(current.Id),
+    };
+  }
+
   private async apply(session: Session, change: Change): Promise<void> {
     session.change = change;
     if (!session.intent) {
