@@ -54,6 +54,19 @@ export const OPERATION_ACCESS = {
   'accounts.DiscoverAccounts': 'admin',
   // tasks
   'tasks.ReadTask': 'read',
+  // AWS sign-in (ARCHITECTURE §2 step 4): any signed-in person; the domain narrows it to
+  // the (account, role) pairs they hold. API tokens are not people: refused by the domain.
+  'aws.ReadMyRoles': 'read',
+  'aws.SignIn': 'read',
+  'saml.ReadMetadata': 'public',
+  // Support access: a support engineer asks (the domain checks the support group), an
+  // Admin approves or revokes; both may read.
+  'support.ReadSupportAccessGrants': 'read',
+  'support.ReadSupportAccessGrant': 'read',
+  'support.CreateSupportAccessGrant': 'read',
+  'support.ApproveSupportAccessGrant': 'admin',
+  'support.RevokeSupportAccessGrant': 'admin',
+  'audit.ReadAuditEvents': 'admin',
 } as const satisfies Record<string, Access>;
 
 export type OperationId = keyof typeof OPERATION_ACCESS;

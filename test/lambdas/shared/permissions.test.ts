@@ -21,7 +21,11 @@ function allowed(operationId: OperationId, role: StaxRole, target?: string): boo
 function expected(operationId: OperationId, role: StaxRole, target?: string): boolean {
   const admin = role === 'customer_admin' || role === 'api_admin';
   const isRead = /\.(Read|Fetch)/.test(operationId);
-  if (operationId === 'public.ReadConfig') return true;
+  if (operationId === 'public.ReadConfig' || operationId === 'saml.ReadMetadata') return true;
+  // Anyone signed in may sign in to AWS or ask for support access; the domain narrows it.
+  if (operationId === 'aws.SignIn' || operationId === 'support.CreateSupportAccessGrant') return true;
+  // The audit trail is for Admins only, read or not.
+  if (operationId === 'audit.ReadAuditEvents') return admin;
   if (operationId === 'teams.UpdateUser')
     return admin || (!role.startsWith('api_') && target === 'caller-id');
   return admin || isRead;
