@@ -23,7 +23,9 @@ export type RouteAuth = 'none' | 'bearer';
 export type RouteGrant =
   /** GetItem/Query/BatchGet on the table and its indexes. */
   | 'table:read'
-  /** read plus Put/Update/Delete/TransactWrite. */
+  /** PutItem of audit outbox items (`AUDIT#…`) only: for functions that otherwise only read. */
+  | 'audit:record'
+  /** read plus Put/Update/Delete/TransactWrite (audit outbox items included). */
   | 'table:write'
   /** Cognito admin user management on the user pool (AdminCreateUser, AdminDisableUser, ...). */
   | 'userpool:admin'

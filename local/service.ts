@@ -1,13 +1,16 @@
 /**
  * The whole service on this machine: DynamoDB Local persisted under `$STAXID_HOME/dynamodb`,
- * the staxid table, and the handlers of the route table behind the local API Gateway.
+ * the staxid table, and the handlers of the route table behind the local API Gateway;
+ * the audit outbox shipped from the table's stream to `$STAXID_HOME/audit/`.
  * `local/main.ts` is the CLI around it; tests start and stop it in-process.
  */
 
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { RouteDefinition } from '@/lambdas/routes';
+import { FileAuditSink } from '@/lambdas/shared/audit';
 import { PUBLIC_CONFIG_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { type LocalTokenService, localTokenService } from '@/lambdas/tokens/local-token-service';
 import {
@@ -18,6 +21,7 @@ import {
   REPO_ROOT,
   startApiServer,
 } from '@/local/api-gateway-adapter';
+import { type LocalAuditShipper, startLocalAuditShipper } from '@/local/audit-shipper';
 import {
   type CognitoLocal,
   ensureUserPool,
@@ -74,7 +78,12 @@ export interface LocalService {
   readonly endpoints: LocalEndpoints;
   readonly dynamodb: DynamoDbLocal;
   readonly cognito: CognitoLocal;
-  /** Closes the API, stops DynamoDB Local by its PID, removes local.json and restores the environment. */
+  /** Delivers the audit outbox to `$STAXID_HOME/audit/` now (it is shipped continuously anyway). */
+  flushAudit(): Promise<void>;
+  /**
+   * Closes the API, delivers the audit outbox, stops DynamoDB Local by its PID, removes
+   * local.json and restores the environment.
+   */
   stop(): Promise<void>;
 }
 
@@ -108,17 +117,31 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let restoreEnv = (): void => {};
   let api: ApiServer | undefined;
   let tokens: LocalTokenService | undefined;
+  let shipper: LocalAuditShipper | undefined;
+  const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: LOCAL_CREDENTIALS });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: dynamodb.endpoint,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const closeClients = (): void => {
+    client.destroy();
+    streams.destroy();
+  };
   try {
-    const client = new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region,
-      credentials: LOCAL_CREDENTIALS,
+    await ensureTable(client, tableName);
+    // The audit outbox's stream consumer, as in AWS: events land under `$STAXID_HOME/audit/`.
+    shipper = await startLocalAuditShipper({
+      dynamodb: client,
+      streams,
+      tableName,
+      sink: new FileAuditSink(join(home, 'audit')),
+      logger: {
+        info: (message) => logger.info(message),
+        warn: (message) => logger.info(message),
+        error: (message, fields) => logger.error(`${message} ${JSON.stringify(fields ?? {})}`),
+      },
     });
-    try {
-      await ensureTable(client, tableName);
-    } finally {
-      client.destroy();
-    }
     // The handlers run in this process and read their configuration from the environment at load
     // time, as in Lambda: set it before the first request loads them.
     // API tokens (lambdas/tokens): local keys for KMS, the authorizer hook, the bootstrap token.
@@ -166,6 +189,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   } catch (error) {
     await api?.close();
     tokens?.close();
+    await shipper?.stop().catch(() => undefined);
+    closeClients();
     restoreEnv();
     await Promise.all([dynamodb.stop(), cognito.stop()]);
     throw error;
@@ -185,6 +210,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 
   const server = api;
   const tokenService = tokens;
+  const auditShipper = shipper;
   let stopping: Promise<void> | undefined;
   return {
     url: api.url,
@@ -193,6 +219,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     endpoints,
     dynamodb,
     cognito,
+    flushAudit: () => auditShipper.flush(),
     stop: () => {
       stopping ??= (async () => {
         rmSync(localJson, { force: true });
@@ -200,6 +227,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           await server.close();
         } finally {
           tokenService.close();
+          await auditShipper
+            .stop()
+            .catch((error: unknown) => logger.error(`audit outbox not fully delivered: ${error}`));
+          closeClients();
           restoreEnv();
           await Promise.all([dynamodb.stop(), cognito.stop()]);
         }

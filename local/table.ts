@@ -10,12 +10,17 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_INDEXES, TABLE_KEYS, TABLE_TTL_ATTRIBUTE } from '@/lambdas/shared/table-schema';
 
-/** The CreateTable request for the staxid table: on-demand, both GSIs projecting ALL attributes. */
+/**
+ * The CreateTable request for the staxid table: on-demand, both GSIs projecting ALL
+ * attributes, and a stream of new and old images (the audit outbox and session
+ * revocation read it, as in AWS).
+ */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   const keyNames = [
     TABLE_KEYS.partitionKey,
@@ -38,8 +43,11 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       ],
       Projection: { ProjectionType: 'ALL' },
     })),
+    StreamSpecification: TABLE_STREAM,
   };
 }
+
+const TABLE_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
 
 /** Creates the table, waits until it is ACTIVE and enables TTL on `ttl`. Fails if it exists. */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
@@ -67,7 +75,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   const existing = await describe(client, tableName);
   if (existing) {
     assertSchema(existing, tableName);
-    return existing;
+    return existing.StreamSpecification?.StreamEnabled ? existing : enableStream(client, tableName);
   }
   try {
     return await createTable(client, tableName);
@@ -79,6 +87,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     assertSchema(created, tableName);
     return created;
   }
+}
+
+/** A table made by an earlier version of staxid, before the stream: enable it. */
+async function enableStream(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+  return (await describe(client, tableName)) ?? {};
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {

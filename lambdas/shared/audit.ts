@@ -1,7 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AUDIT_EVENTS_PREFIX } from '@/lambdas/shared/constants';
 import { AuditWriteError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
@@ -14,7 +12,9 @@ import { SERVICE_NAME, serviceVersion } from '@/lambdas/shared/service-info';
  * or the same layout under `$STAXID_HOME/audit/` in local mode.
  *
  * The rule is "no audit event, no change": domain code writes the event before it
- * commits, and a failed write fails the request.
+ * commits, and a failed write fails the request. API changes write it to the table's
+ * outbox (audit-outbox.ts), shipped to the bucket from the table's stream; AWS sign-ins
+ * write it to the bucket directly (audit-bucket.ts) before they answer (ADR 0010).
  */
 
 export interface AuditActor {
@@ -53,6 +53,14 @@ export interface AuditSink {
 }
 
 export { AuditWriteError };
+
+/** The event is already in the trail under its id: a replayed delivery, not a failure. */
+export class AuditEventExistsError extends AuditWriteError {
+  constructor(cause: unknown) {
+    super(cause);
+    this.name = 'AuditEventExistsError';
+  }
+}
 
 export interface AuditEventInput {
   readonly type: string;
@@ -105,53 +113,7 @@ export class FileAuditSink implements AuditSink {
       // `wx`: an event is written once and never overwritten, as Object Lock guarantees in AWS.
       await writeFile(path, `${JSON.stringify(event)}\n`, { flag: 'wx', mode: 0o600 });
     } catch (error) {
-      throw new AuditWriteError(error);
-    }
-  }
-}
-
-export interface S3AuditSinkOptions {
-  readonly bucket: string;
-  /** The audit writer role in the security account, assumed for each batch of writes. */
-  readonly writerRoleArn: string;
-  readonly region: string;
-  /** @default an S3 client using the writer role's temporary credentials */
-  readonly s3?: S3Client;
-}
-
-/** Writes events to the Audit bucket through the audit writer role. */
-export class S3AuditSink implements AuditSink {
-  private readonly s3: S3Client;
-
-  constructor(private readonly options: S3AuditSinkOptions) {
-    this.s3 =
-      options.s3 ??
-      new S3Client({
-        region: options.region,
-        credentials: fromTemporaryCredentials({
-          params: {
-            RoleArn: options.writerRoleArn,
-            RoleSessionName: 'staxid-audit-writer',
-            DurationSeconds: 900,
-          },
-          clientConfig: { region: options.region },
-        }),
-      });
-  }
-
-  async write(event: AuditEvent): Promise<void> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.options.bucket,
-          Key: auditObjectKey(event),
-          Body: JSON.stringify(event),
-          ContentType: 'application/json',
-          // Never replace an event: a second write with the same key fails.
-          IfNoneMatch: '*',
-        }),
-      );
-    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AuditEventExistsError(error);
       throw new AuditWriteError(error);
     }
   }
@@ -169,28 +131,9 @@ export class MemoryAuditSink implements AuditSink {
   }
 }
 
-/** Environment variables that choose the sink: the bucket and writer role in AWS, a directory locally. */
+/** Environment variables that choose the direct sink: the bucket and writer role in AWS, a directory locally. */
 export const AUDIT_ENV = {
   bucket: 'STAXID_AUDIT_BUCKET',
   writerRoleArn: 'STAXID_AUDIT_WRITER_ROLE_ARN',
   directory: 'STAXID_AUDIT_DIR',
 } as const;
-
-let shared: AuditSink | undefined;
-
-/** The sink this function was configured with; built once per container. */
-export function auditSinkFromEnv(env: NodeJS.ProcessEnv = process.env): AuditSink {
-  if (shared) return shared;
-  const directory = env[AUDIT_ENV.directory];
-  const bucket = env[AUDIT_ENV.bucket];
-  const writerRoleArn = env[AUDIT_ENV.writerRoleArn];
-  const region = env.AWS_REGION;
-  if (directory) shared = new FileAuditSink(directory);
-  else if (bucket && writerRoleArn && region) shared = new S3AuditSink({ bucket, writerRoleArn, region });
-  else {
-    throw new Error(
-      `audit sink not configured: set ${AUDIT_ENV.directory}, or ${AUDIT_ENV.bucket} and ${AUDIT_ENV.writerRoleArn} (and AWS_REGION)`,
-    );
-  }
-  return shared;
-}

@@ -13,12 +13,16 @@
  * | API token            | APITOKEN#<accessKey>    | APITOKEN          | APITOKEN / <createdTs>      |                                      |
  * | task                 | TASK#<id>               | TASK              |                             |                                      |
  * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
+ * | audit outbox event   | AUDIT#<eventId>         | AUDIT             |                             |                                      |
  *
  * An account type's access (`Roles`: group × role), its accounts (`Accounts`: ids) and a
  * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status}`) are kept on
  * the account type item itself, updated in the same transaction as the items they name,
  * so that entitlements need only: every account type (one Query) and the caller's
  * memberships (one Query), in parallel.
+ *
+ * An audit outbox item holds one audit event until the table's stream has delivered it to the
+ * Audit bucket (audit-outbox.ts, ADR 0010); it expires by `ttl`.
  *
  * A uniqueness guard holds the `Id` of the item that owns the value, so that a lookup by
  * name is one GetItem. Every writer of an item with a `Version` increments it.

@@ -1,10 +1,10 @@
-import { auditSinkFromEnv } from '@/lambdas/shared/audit';
+import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { readDepsFromEnv, type ServiceDeps } from '@/lambdas/tasks/deps';
 
-/** The dependencies of a function that changes data; the audit sink is built at its first write. */
+/** The dependencies of a function that changes data: its audit events go to the table's outbox. */
 export function serviceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDeps {
   return {
     ...readDepsFromEnv(env),
-    audit: { write: async (event) => auditSinkFromEnv(env).write(event) },
+    audit: outboxAuditSinkFromEnv(env),
   };
 }

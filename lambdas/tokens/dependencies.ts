@@ -1,4 +1,4 @@
-import { auditSinkFromEnv } from '@/lambdas/shared/audit';
+import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import type { SecretHasher } from '@/lambdas/shared/secrets';
 import { ApiTokenService } from '@/lambdas/tokens/api-tokens';
@@ -23,7 +23,7 @@ export function apiTokenServiceFromEnv(
   return new ApiTokenService({
     db: dbFromEnv(env),
     clock: systemClock,
-    audit: auditSinkFromEnv(env),
+    audit: outboxAuditSinkFromEnv(env),
     hasher,
   });
 }

@@ -1,7 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { issuerFromEnv } from '@/lambdas/auth/staxid-access-token';
-import { AuditWriteError, auditSinkFromEnv } from '@/lambdas/shared/audit';
+import { AuditWriteError } from '@/lambdas/shared/audit';
+import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import { json } from '@/lambdas/shared/http';
 import { errorFields, type Logger, logger } from '@/lambdas/shared/logger';
@@ -82,7 +83,7 @@ export function tokenExchangeFromEnv(env: NodeJS.ProcessEnv = process.env): Toke
   return new TokenExchange({
     db: dbFromEnv(env),
     clock: systemClock,
-    audit: auditSinkFromEnv(env),
+    audit: outboxAuditSinkFromEnv(env),
     hasher: hasherFromEnv(env),
     signer: signerFromEnv(env),
     issuer: issuerFromEnv(env),

@@ -61,7 +61,7 @@ export const TOKEN_ROUTES: readonly RouteDefinition[] = [
     summary:
       'OAuth 2.0 client credentials (client_secret_basic or client_secret_post): an API token for a 1-hour ES256 access token.',
     tag: 'OAuth',
-    grants: ['table:read', 'token-key:sign', 'token-hash:mac'],
+    grants: ['table:read', 'audit:record', 'token-key:sign', 'token-hash:mac'],
   },
   {
     operationId: 'wellKnown.OpenIdConfiguration',

@@ -1,5 +1,5 @@
 import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
-import { auditSinkFromEnv } from '@/lambdas/shared/audit';
+import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import { type SignInDeps, signIn } from '@/lambdas/triggers/sign-in';
 
@@ -20,6 +20,6 @@ let shared: SignInDeps | undefined;
 
 /** Built once per container, from the environment, on the first sign-in. */
 export const handler = createPostAuthenticationHandler(() => {
-  shared ??= { db: dbFromEnv(), clock: systemClock, audit: auditSinkFromEnv() };
+  shared ??= { db: dbFromEnv(), clock: systemClock, audit: outboxAuditSinkFromEnv() };
   return shared;
 });

@@ -20,13 +20,8 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  type AuditEvent,
-  type AuditSink,
-  type AuditTarget,
-  auditEvent,
-  auditSinkFromEnv,
-} from '@/lambdas/shared/audit';
+import { type AuditEvent, type AuditSink, type AuditTarget, auditEvent } from '@/lambdas/shared/audit';
+import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { type Clock, type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import { directoryFromEnv, type UserDirectory } from '@/lambdas/shared/directory';
 import {
@@ -828,7 +823,7 @@ export function userServiceFromEnv(env: NodeJS.ProcessEnv = process.env): UserSe
     db: dbFromEnv(env),
     clock: systemClock,
     directory: directoryFromEnv(env),
-    audit: auditSinkFromEnv(env),
+    audit: outboxAuditSinkFromEnv(env),
     organisationId: organisationIdFromEnv(env),
   });
   return shared;

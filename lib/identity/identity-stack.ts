@@ -8,12 +8,12 @@ import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { ACCOUNT_DISCOVERY_ROLE_NAME } from '@/lambdas/shared/constants';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
+import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
 import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
 import {
   applyAuthorizerGrants,
   applyRouteGrants,
-  grantAudit,
   type RouteGrantResources,
 } from '@/lib/identity/route-grants';
 import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
@@ -61,6 +61,8 @@ export class IdentityStack extends Stack {
   /** Every function, by handler file (relative to the repository root). */
   readonly functions: ReadonlyMap<string, StaxidFunction>;
   readonly authorizer: TokenAuthorizer;
+  /** Delivers the audit outbox to the Audit bucket. */
+  readonly auditShipper: AuditOutboxShipper;
   /** The user pool's post-authentication trigger (not behind the API, so not in `functions`). */
   readonly postAuthenticationFunction: StaxidFunction;
 
@@ -132,7 +134,14 @@ export class IdentityStack extends Stack {
     this.auditWriterRole = new AuditWriterRole(this, 'AuditWriter', {
       loggingAccount: config.accounts.logging,
     });
-    grantAudit(this.postAuthenticationFunction, { config, auditWriterRole: this.auditWriterRole });
+    // Changes, token exchanges and Cognito sign-ins record their audit events in the table's
+    // outbox; this delivers them to the Audit bucket (ADR 0010).
+    this.auditShipper = new AuditOutboxShipper(this, 'AuditOutbox', {
+      config,
+      table: this.table,
+      auditWriterRole: this.auditWriterRole,
+      logRetention: identity.logRetentionDays,
+    });
     this.deployerRole = new DeployerRole(this, 'Deployer', { organizationId: config.organizationId });
 
     // Each function gets what its routes ask for (lambdas/routes.ts `grants`), nothing more.

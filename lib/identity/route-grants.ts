@@ -67,11 +67,12 @@ export function applyRouteGrants(
 ): void {
   const grants = new Set<RouteGrant>(routes.flatMap((route) => route.grants ?? []));
   applyCommonEnvironment(fn, resources);
+  // Audit events of changes and token exchanges go to the table's outbox (ADR 0010).
   if (grants.has('table:write')) {
     fn.grantTable(resources.table, 'readWrite');
-    grantAudit(fn, resources);
-  } else if (grants.has('table:read')) {
-    fn.grantTable(resources.table, 'read');
+  } else {
+    if (grants.has('table:read')) fn.grantTable(resources.table, 'read');
+    if (grants.has('audit:record')) fn.grantAuditRecord(resources.table);
   }
   if (grants.has('userpool:admin')) {
     resources.userPool.grant(fn, ...USER_POOL_ADMIN_ACTIONS);
@@ -80,8 +81,6 @@ export function applyRouteGrants(
   if (grants.has('token-key:sign')) {
     resources.tokenSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
     fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
-    // Every token exchange is audited, success or not.
-    grantAudit(fn, resources);
   }
   if (grants.has('token-hash:mac')) {
     resources.tokenHashKey.grant(fn, 'kms:GenerateMac');
@@ -110,7 +109,11 @@ export function applyAuthorizerGrants(fn: StaxidFunction, resources: RouteGrantR
   fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
 }
 
-/** Lets `fn` write audit events: the bucket's name and the writer role it may assume. */
+/**
+ * Lets `fn` write audit events to the bucket directly: the bucket's name and the writer
+ * role it may assume (the outbox's shipper, and AWS sign-in, which answers only after its
+ * event is in the bucket).
+ */
 export function grantAudit(
   fn: StaxidFunction,
   resources: Pick<RouteGrantResources, 'config' | 'auditWriterRole'>,

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
   Architecture,
@@ -15,6 +15,7 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AUDIT_OUTBOX_PK_PREFIX } from '@/lambdas/shared/audit-outbox';
 import { TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import packageJson from '@/package.json';
 
@@ -124,6 +125,32 @@ export class StaxidFunction extends NodejsFunction {
    * Lets the function read (or read and write) the table, its indexes and its key, and
    * tells it the table's name in `STAXID_TABLE_NAME` (TABLE_NAME_ENV).
    */
+  /**
+   * Lets the function record audit events in the table's outbox and nothing else: PutItem
+   * only on items whose partition key starts with `AUDIT#` (lambdas/shared/audit-outbox.ts).
+   */
+  grantAuditRecord(table: ITableV2): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_OUTBOX_PK_PREFIX}*`] } },
+      }),
+    );
+    table.encryptionKey?.grantEncrypt(this);
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason:
+        "DynamoDB needs kms:ReEncrypt* on the table's customer-managed key to write items; the grant is limited to that one key.",
+    });
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        "DynamoDB needs kms:GenerateDataKey* on the table's customer-managed key to write items; the grant is limited to that one key.",
+    });
+    this.addEnvironment(TABLE_NAME_ENV, table.tableName);
+  }
+
   grantTable(table: ITableV2, access: TableAccess): void {
     if (access === 'read') {
       table.grantReadData(this);

@@ -177,7 +177,8 @@ describe('the bootstrap token of local mode', () => {
     ]);
   });
 
-  it('wrote every change and every exchange to the audit trail under STAXID_HOME/audit/events/', () => {
+  it('wrote every change and every exchange to the audit trail under STAXID_HOME/audit/events/', async () => {
+    await running().flushAudit();
     const root = join(home, 'audit');
     const events = readdirSync(root, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.json'))

@@ -1,16 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  AuditEventExistsError,
   AuditWriteError,
   auditEvent,
   auditObjectKey,
   FileAuditSink,
   MemoryAuditSink,
-  S3AuditSink,
 } from '@/lambdas/shared/audit';
+import { S3AuditSink } from '@/lambdas/shared/audit-bucket';
 import { ADMIN } from '@/test/support/api-event';
 
 const AT = new Date('2026-11-26T07:08:09.123Z');
@@ -67,7 +68,8 @@ describe('FileAuditSink', () => {
     const event = sampleEvent();
     const sink = new FileAuditSink(root);
     await sink.write(event);
-    await expect(sink.write(event)).rejects.toBeInstanceOf(AuditWriteError);
+    await expect(sink.write(event)).rejects.toBeInstanceOf(AuditEventExistsError);
+    expect(JSON.parse(readFileSync(join(root, auditObjectKey(event)), 'utf8'))).toEqual(event);
   });
 });
 
@@ -102,7 +104,21 @@ describe('S3AuditSink', () => {
 
   it('turns any S3 failure into an AuditWriteError', async () => {
     s3.on(PutObjectCommand).rejects(new Error('AccessDenied'));
-    await expect(sink().write(sampleEvent())).rejects.toBeInstanceOf(AuditWriteError);
+    const write = sink().write(sampleEvent());
+    await expect(write).rejects.toBeInstanceOf(AuditWriteError);
+    await expect(write).rejects.not.toBeInstanceOf(AuditEventExistsError);
+  });
+
+  it('reports an event already in the bucket (412 to If-None-Match) as AuditEventExistsError', async () => {
+    s3.on(PutObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'PreconditionFailed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+        message: 'At least one of the pre-conditions you specified did not hold',
+      }),
+    );
+    await expect(sink().write(sampleEvent())).rejects.toBeInstanceOf(AuditEventExistsError);
   });
 });
 

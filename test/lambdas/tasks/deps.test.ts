@@ -1,8 +1,7 @@
 import { accountReadDepsFromEnv, discoveryDepsFromEnv } from '@/lambdas/accounts/deps';
-import { auditEvent } from '@/lambdas/shared/audit';
+import { OutboxAuditSink } from '@/lambdas/shared/audit-outbox';
 import { once } from '@/lambdas/tasks/deps';
 import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
-import { ADMIN } from '@/test/support/api-event';
 
 const base = { STAXID_TABLE_NAME: 'staxid', STAXID_ORGANISATION_ID: '6f1b2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b' };
 
@@ -13,12 +12,10 @@ describe('serviceDepsFromEnv', () => {
     );
   });
 
-  it('builds the audit sink only at the first write: read-only functions need no audit configuration', async () => {
+  it("records audit events in the outbox of the function's own table: no bucket or role to configure", () => {
     const deps = serviceDepsFromEnv(base);
     expect(deps.organisationId).toBe(base.STAXID_ORGANISATION_ID);
-    await expect(deps.audit.write(auditEvent({ type: 'test', actor: ADMIN }))).rejects.toThrow(
-      /^audit sink not configured/,
-    );
+    expect(deps.audit).toBeInstanceOf(OutboxAuditSink);
   });
 });
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { AUDIT_ENV, AuditWriteError, MemoryAuditSink } from '@/lambdas/shared/audit';
+import { AuditWriteError, MemoryAuditSink } from '@/lambdas/shared/audit';
 import { LOCAL_KEYS_DIR_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { createDb, type Db } from '@/lambdas/shared/db';
 import {
@@ -25,6 +25,7 @@ import { handler as readOneHandler } from '@/lambdas/tokens/read-api-token';
 import { handler as readHandler } from '@/lambdas/tokens/read-api-tokens';
 import { handler as updateHandler } from '@/lambdas/tokens/update-api-token';
 import { ADMIN, API_ADMIN, invoke, READONLY, USER } from '@/test/support/api-event';
+import { outboxEvents } from '@/test/support/audit-outbox';
 import { createTestTable, type TestTable } from '@/test/support/dynamodb';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
@@ -44,7 +45,6 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'staxid-tokens-'));
   // The handlers build their dependencies from the environment, as in Lambda.
   process.env[TABLE_NAME_ENV] = table.tableName;
-  process.env[AUDIT_ENV.directory] = join(home, 'audit');
   process.env[LOCAL_KEYS_DIR_ENV] = join(home, 'keys');
 });
 afterAll(async () => {
@@ -359,17 +359,6 @@ describe('ApiTokenService.delete', () => {
 });
 
 describe('handlers', () => {
-  const auditFiles = (): string[] => {
-    const root = join(home, 'audit');
-    try {
-      return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
-        file.endsWith('.json'),
-      );
-    } catch {
-      return [];
-    }
-  };
-
   test('CreateApiToken → ReadApiTokens → ReadApiToken → UpdateApiToken → DeleteApiToken', async () => {
     const name = uniqueName('http');
     const created = await invoke(createHandler, {
@@ -410,11 +399,16 @@ describe('handlers', () => {
     expect(deleted).toMatchObject({ status: 200, body: { ApiTokens: [{ Status: 'DELETED' }] } });
     expect(schemaErrors('teams.DeleteApiTokenResponse', deleted.body)).toEqual([]);
 
-    // Three changes, three audit files; none carries the secret.
-    const files = auditFiles();
-    expect(files.length).toBeGreaterThanOrEqual(3);
-    for (const file of files)
-      expect(readFileSync(join(home, 'audit', file), 'utf8')).not.toContain(secretKey);
+    // Three changes, three audit events in the table's outbox; none carries the secret.
+    const events = (await outboxEvents(table)).filter((event) =>
+      event.target.some((target) => target.id === accessKey),
+    );
+    expect(events.map((event) => event.staxEventType)).toEqual([
+      'teams.CreateApiToken',
+      'teams.UpdateApiToken',
+      'teams.DeleteApiToken',
+    ]);
+    expect(JSON.stringify(events)).not.toContain(secretKey);
   });
 
   test.each([

@@ -1,9 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
-import { AUDIT_ENV, MemoryAuditSink } from '@/lambdas/shared/audit';
+import { MemoryAuditSink } from '@/lambdas/shared/audit';
 import { TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { createDb, type Db } from '@/lambdas/shared/db';
 import { newId } from '@/lambdas/shared/ids';
@@ -18,6 +15,7 @@ import {
   userItem,
   userKey,
 } from '@/lambdas/users/user-model';
+import { outboxEvents } from '@/test/support/audit-outbox';
 import { createTestTable, type TestTable, testDynamoDbEndpoint } from '@/test/support/dynamodb';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
@@ -259,27 +257,23 @@ describe('post-authentication handler', () => {
 
   describe('deployed handler (dependencies from the environment)', () => {
     const saved = { ...process.env };
-    let auditDir: string;
     beforeAll(() => {
-      auditDir = mkdtempSync(join(tmpdir(), 'staxid-signin-audit-'));
       process.env[TABLE_NAME_ENV] = table.tableName;
       process.env.AWS_ENDPOINT_URL_DYNAMODB = testDynamoDbEndpoint();
-      process.env[AUDIT_ENV.directory] = auditDir;
     });
     afterAll(() => {
       process.env = { ...saved };
-      rmSync(auditDir, { recursive: true, force: true });
     });
 
-    test('activates through the table and writes the audit file', async () => {
+    test('activates through the table and records the audit event in its outbox', async () => {
       // The deployed handler reads the system clock.
       const user = await putUser('INVITED', {}, new Date());
       const event = cognitoEvent(user.Id, user.Email);
       await expect(handler(event)).resolves.toBe(event);
       expect(await stored(user.Id)).toMatchObject({ Status: 'ACTIVE', Version: 4 });
-      expect(readdirSync(auditDir, { recursive: true }).some((name) => String(name).endsWith('.json'))).toBe(
-        true,
-      );
+      expect(
+        (await outboxEvents(table)).filter((audit) => audit.target.some((target) => target.id === user.Id)),
+      ).toEqual([expect.objectContaining({ staxEventType: 'auth.SignIn', outcome: 'SUCCESS' })]);
     });
   });
 });

@@ -109,8 +109,8 @@ describe('IdentityStack members', () => {
       expect(fn).toBeInstanceOf(StaxidFunction);
       expect(fn.entryPath).toBe(handler);
     }
-    // ...plus the Cognito post-authentication trigger, which is not behind the API.
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 2);
+    // ...plus the Cognito post-authentication trigger and the audit outbox's shipper, which are not behind the API.
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 3);
   });
 
   test('the table, pool, client, API and authorizer members are the resources in the template', () => {

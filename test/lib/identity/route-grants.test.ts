@@ -19,6 +19,7 @@ function route(operationId: string, handler: string, grants: RouteDefinition['gr
 const routes = [
   route('Writer', 'lambdas/meta/health.ts', ['table:write']),
   route('Discover', 'lambdas/meta/openapi.ts', ['table:write', 'organizations:read']),
+  route('Recorder', 'lambdas/tasks/read-config.ts', ['table:read', 'audit:record']),
 ];
 
 function environmentOf(template: ReturnType<typeof identityFixture>['template'], description: string) {
@@ -32,18 +33,36 @@ function environmentOf(template: ReturnType<typeof identityFixture>['template'],
 describe('route grants', () => {
   const { template, config } = identityFixture({ routes });
 
-  it('gives writing functions the audit sink and nothing for the organization', () => {
+  it('gives writing functions their table (audit events go to its outbox) and nothing for the organization', () => {
     const env = environmentOf(template, '/Writer');
     expect(env).toMatchObject({
       STAXID_TABLE_NAME: expect.anything(),
-      STAXID_AUDIT_BUCKET: `staxid-audit-${config.accounts.logging}-${config.region}`,
-      STAXID_AUDIT_WRITER_ROLE_ARN: expect.anything(),
       STAXID_ORGANISATION_ID: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    expect(env).not.toHaveProperty('STAXID_AUDIT_BUCKET');
+    expect(env).not.toHaveProperty('STAXID_AUDIT_WRITER_ROLE_ARN');
     expect(env).not.toHaveProperty('STAXID_ORGANIZATIONS_ROLE_ARN');
   });
 
-  it('lets only the audit-writing functions assume the audit writer role', () => {
+  it('lets a reading function record audit events only as outbox items (PutItem on AUDIT# keys)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'dynamodb:PutItem',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+            Effect: 'Allow',
+            Resource: Match.objectLike({
+              'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('DataTable')]),
+            }),
+          },
+        ]),
+      },
+    });
+    expect(environmentOf(template, '/Recorder')).not.toHaveProperty('STAXID_AUDIT_BUCKET');
+  });
+
+  it('lets only the outbox shipper assume the audit writer role', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'staxid-audit-writer',
       AssumeRolePolicyDocument: {
