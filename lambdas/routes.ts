@@ -6,7 +6,11 @@
  */
 
 import { ACCOUNT_ROUTES } from '@/lambdas/accounts/routes';
+import { AUDIT_ROUTES } from '@/lambdas/audit/query/routes';
+import { AWS_ROUTES } from '@/lambdas/aws/routes';
 import { GROUP_ROUTES } from '@/lambdas/groups/routes';
+import { SIGNIN_ROUTES } from '@/lambdas/signin/routes';
+import { SUPPORT_ROUTES } from '@/lambdas/support/routes';
 import { TASK_ROUTES } from '@/lambdas/tasks/routes';
 import { TOKEN_ROUTES } from '@/lambdas/tokens/routes';
 import { USER_ROUTES } from '@/lambdas/users/routes';
@@ -36,7 +40,16 @@ export type RouteGrant =
   /** kms:GetPublicKey on the token-signing key (JWKS). */
   | 'token-key:read'
   /** organizations:ListAccounts through the management account. */
-  | 'organizations:read';
+  | 'organizations:read'
+  /**
+   * kms:Sign and kms:GetPublicKey on the SAML signing key(s): assertions, and the metadata's
+   * certificates, which each key signs itself (ADR 0011).
+   */
+  | 'saml-key:sign'
+  /** The direct audit sink: the event is in the Audit bucket before the answer (AWS sign-in; ADR 0010). */
+  | 'audit:write'
+  /** Reads the audit trail through staxid-audit-reader, and CloudTrail through staxid-deployer (ADR 0014). */
+  | 'audit:read';
 
 export interface RouteDefinition {
   /** Stable identifier, also the OpenAPI operationId. */
@@ -82,6 +95,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...ACCOUNT_ROUTES,
   ...TOKEN_ROUTES,
   ...TASK_ROUTES,
+  ...AWS_ROUTES,
+  ...SIGNIN_ROUTES,
+  ...SUPPORT_ROUTES,
+  ...AUDIT_ROUTES,
 ];
 
 /** The handler files behind the routes, each once, in a stable order. */

@@ -149,11 +149,16 @@ const configSchema = z
         builtinRoleSessionDuration: positiveInt(
           'session duration in seconds of the built-in member-account roles',
           3600,
-          900,
+          3600,
           43200,
         )
           .optional()
           .default(3600),
+        supportGroupName: described(
+          z.string().min(3).max(64),
+          'the name of the staxid group whose members are support engineers (ADR 0012); unset, nobody is',
+          '"Support Engineers"',
+        ).optional(),
         logRetentionDays: described(
           z
             .number()

@@ -9,9 +9,14 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import type { RouteDefinition } from '@/lambdas/routes';
 import { FileAuditSink } from '@/lambdas/shared/audit';
 import { PUBLIC_CONFIG_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
+import { createDb, systemClock } from '@/lambdas/shared/db';
+import { SimulatedOrganization } from '@/lambdas/shared/organization';
+import { SIGNIN_ENV } from '@/lambdas/signin/env';
+import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import { type LocalTokenService, localTokenService } from '@/lambdas/tokens/local-token-service';
 import {
   type ApiLogger,
@@ -21,7 +26,7 @@ import {
   REPO_ROOT,
   startApiServer,
 } from '@/local/api-gateway-adapter';
-import { type LocalAuditShipper, startLocalAuditShipper } from '@/local/audit-shipper';
+import { type LocalAws, startLocalAws } from '@/local/aws';
 import {
   type CognitoLocal,
   ensureUserPool,
@@ -29,7 +34,13 @@ import {
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
-import { localOrganizationEnvironment } from '@/local/organization';
+import { localOrganization, localOrganizationEnvironment } from '@/local/organization';
+import { localRevocationConsumer } from '@/local/revocation';
+import {
+  type LocalStreamReader,
+  startLocalAuditShipper,
+  startLocalStreamReader,
+} from '@/local/stream-reader';
 import { ensureTable } from '@/local/table';
 
 export const DEFAULT_PORT = 3000;
@@ -69,6 +80,10 @@ export interface LocalEndpoints {
   readonly cognito: string;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
+  /** The local stand-in of AWS's SAML sign-in endpoint (`POST /saml`). */
+  readonly awsSignIn: string;
+  /** The local stand-in of STS (Query protocol; `AssumeRoleWithSAML`). */
+  readonly sts: string;
 }
 
 export interface LocalService {
@@ -80,6 +95,8 @@ export interface LocalService {
   readonly cognito: CognitoLocal;
   /** Delivers the audit outbox to `$STAXID_HOME/audit/` now (it is shipped continuously anyway). */
   flushAudit(): Promise<void>;
+  /** Applies pending session revocations to `$STAXID_HOME/revocations/` now. */
+  flushRevocations(): Promise<void>;
   /**
    * Closes the API, delivers the audit outbox, stops DynamoDB Local by its PID, removes
    * local.json and restores the environment.
@@ -117,7 +134,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let restoreEnv = (): void => {};
   let api: ApiServer | undefined;
   let tokens: LocalTokenService | undefined;
-  let shipper: LocalAuditShipper | undefined;
+  let shipper: LocalStreamReader | undefined;
+  let revocation: LocalStreamReader | undefined;
+  let localAws: LocalAws | undefined;
+  let apiUrl: string | undefined;
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: LOCAL_CREDENTIALS });
   const streams = new DynamoDBStreamsClient({
     endpoint: dynamodb.endpoint,
@@ -128,18 +148,48 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     client.destroy();
     streams.destroy();
   };
+  const streamLogger = {
+    info: (message: string) => logger.info(message),
+    warn: (message: string) => logger.info(message),
+    error: (message: string, fields?: Readonly<Record<string, unknown>>) =>
+      logger.error(`${message} ${JSON.stringify(fields ?? {})}`),
+  };
   try {
     await ensureTable(client, tableName);
-    // The audit outbox's stream consumer, as in AWS: events land under `$STAXID_HOME/audit/`.
+    // The table stream's consumers, as in AWS: audit events land under `$STAXID_HOME/audit/`
+    // (ADR 0010); disabled users' session denials under `$STAXID_HOME/revocations/` (ADR 0013).
     shipper = await startLocalAuditShipper({
       dynamodb: client,
       streams,
       tableName,
       sink: new FileAuditSink(join(home, 'audit')),
-      logger: {
-        info: (message) => logger.info(message),
-        warn: (message) => logger.info(message),
-        error: (message, fields) => logger.error(`${message} ${JSON.stringify(fields ?? {})}`),
+      logger: streamLogger,
+    });
+    revocation = await startLocalStreamReader({
+      dynamodb: client,
+      streams,
+      tableName,
+      name: 'session revocation',
+      logger: streamLogger,
+      consume: localRevocationConsumer({
+        db: createDb(tableName, client),
+        target: new LocalRevocationTarget(join(home, 'revocations')),
+        clock: systemClock,
+        logger: streamLogger,
+      }),
+    });
+    // AWS's SAML sign-in endpoint and STS, checking what they receive as AWS does (local/aws);
+    // every simulated account's `staxid` provider trusts the service's own metadata.
+    const organization = localOrganization(home);
+    localAws = await startLocalAws({
+      organization: new SimulatedOrganization(
+        organization.file ? { file: organization.file } : organization.description,
+      ),
+      metadata: async () => {
+        if (!apiUrl) throw new Error('the API is not listening yet');
+        const response = await fetch(`${apiUrl}/saml/metadata.xml`);
+        if (!response.ok) throw new Error(`GET /saml/metadata.xml answered ${response.status}`);
+        return response.text();
       },
     });
     // The handlers run in this process and read their configuration from the environment at load
@@ -165,6 +215,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       // The simulated AWS Organization DiscoverAccounts reads (local/organization.ts).
       ...localOrganizationEnvironment(home),
       ...tokens.environment,
+      // AWS sign-in (lambdas/signin): the local stand-ins of AWS's SAML endpoint and STS.
+      ...localAws.environment,
     });
     api = await startApiServer({
       port: options.port ?? DEFAULT_PORT,
@@ -174,12 +226,15 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       ...(options.loadHandler && { loadHandler: options.loadHandler }),
       authorize: options.authorize ?? tokens.authorize,
     });
+    apiUrl = api.url;
     // The issuer of local access tokens is the API's own URL, known once it listens.
     const restoreBase = restoreEnv;
     const restoreIssuer = applyEnvironment({
       ...tokens.issuerEnvironment(api.url),
       // GET /20190206/public/config reports where the API is.
       [PUBLIC_CONFIG_ENV.apiUrl]: api.url,
+      // The SAML IdP's entity id, as the Identity stack sets it.
+      [SIGNIN_ENV.entityId]: `${api.url}/saml/metadata.xml`,
     });
     restoreEnv = () => {
       restoreIssuer();
@@ -190,6 +245,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await api?.close();
     tokens?.close();
     await shipper?.stop().catch(() => undefined);
+    await revocation?.stop().catch(() => undefined);
+    await localAws?.close();
     closeClients();
     restoreEnv();
     await Promise.all([dynamodb.stop(), cognito.stop()]);
@@ -204,6 +261,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     cognito: cognito.endpoint,
     userPoolId: userPool.userPoolId,
     userPoolClientId: userPool.userPoolClientId,
+    awsSignIn: localAws.signInUrl,
+    sts: localAws.stsEndpoint,
   };
   const localJson = join(home, 'local.json');
   writeFileAtomically(localJson, `${JSON.stringify(endpoints, null, 2)}\n`);
@@ -211,6 +270,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const server = api;
   const tokenService = tokens;
   const auditShipper = shipper;
+  const revocationReader = revocation;
+  const aws = localAws;
   let stopping: Promise<void> | undefined;
   return {
     url: api.url,
@@ -220,6 +281,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     dynamodb,
     cognito,
     flushAudit: () => auditShipper.flush(),
+    flushRevocations: () => revocationReader.flush(),
     stop: () => {
       stopping ??= (async () => {
         rmSync(localJson, { force: true });
@@ -230,6 +292,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           await auditShipper
             .stop()
             .catch((error: unknown) => logger.error(`audit outbox not fully delivered: ${error}`));
+          await revocationReader
+            .stop()
+            .catch((error: unknown) => logger.error(`session revocations not fully applied: ${error}`));
+          await aws.close();
           closeClients();
           restoreEnv();
           await Promise.all([dynamodb.stop(), cognito.stop()]);
@@ -261,6 +327,8 @@ export function handlerEnvironment(input: {
     AWS_SESSION_TOKEN: undefined,
     AWS_PROFILE: undefined,
     AWS_EC2_METADATA_DISABLED: 'true',
+    // Members of this group are support engineers (ADR 0012); `identity.supportGroupName` in AWS.
+    [SUPPORT_GROUP_NAME_ENV]: process.env[SUPPORT_GROUP_NAME_ENV] ?? 'Support',
   };
 }
 

@@ -7,7 +7,7 @@ import { errorFields, type Logger } from '@/lambdas/shared/logger';
 /**
  * Delivers the audit outbox (lambdas/shared/audit-outbox.ts) to the audit trail: every
  * new outbox item in the table's stream becomes one object in the Audit bucket (in AWS)
- * or one file under `$STAXID_HOME/audit/` (local/audit-shipper.ts).
+ * or one file under `$STAXID_HOME/audit/` (local/stream-reader.ts).
  *
  * Delivery is at least once and idempotent: an event already delivered (the bucket's
  * `If-None-Match` answers 412, the file exists) counts as delivered, so a retried batch

@@ -29,13 +29,24 @@ export interface ApiRequest<Body = unknown> {
 export interface ApiResponse {
   /** @default 200 */
   readonly status?: number;
+  /** Sent as JSON; with `contentType`, the finished text sent as is (an HTML page, an XML document). */
   readonly body: unknown;
+  /** For a body that is not JSON. @default 'application/json' */
+  readonly contentType?: string;
+  /** Headers added to, or replacing, the security headers every response carries. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface OperationOptions {
+export interface OperationOptions<Body = unknown> {
   readonly operationId: OperationId;
-  /** The spec schema the JSON body must match; without it, a body is refused. */
+  /** The spec schema the JSON body must match; without it (nor `parseBody`), a body is refused. */
   readonly requestSchema?: CoreSchemaName;
+  /**
+   * For a body outside the Stax spec: checks the parsed JSON, `undefined` when the request
+   * has none (throwing a ValidationError that names the field), and returns it typed.
+   * Ignored when `requestSchema` is given.
+   */
+  readonly parseBody?: (body: unknown) => Body;
   /** @default the shared JSON logger */
   readonly logger?: Logger;
 }
@@ -117,9 +128,14 @@ const authorize = (operationId: OperationId): MiddlewareObj<ApiEvent, APIGateway
 
 const validateBody = (
   schema: CoreSchemaName | undefined,
+  parseBody: ((body: unknown) => unknown) | undefined,
 ): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
   before: (request) => {
     const body = parseJsonBody(request.event);
+    if (schema === undefined && parseBody !== undefined) {
+      state(request.event).body = parseBody(body);
+      return;
+    }
     if (schema === undefined) {
       // `{}` is what many clients send when there is nothing to send: accept it as no body.
       if (body !== undefined && !isEmptyObject(body)) {
@@ -159,7 +175,7 @@ export const errorMapper = (log: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
 
 /** Wraps an authenticated operation in the pipeline. */
 export function apiHandler<Body = unknown>(
-  options: OperationOptions,
+  options: OperationOptions<Body>,
   handle: (request: ApiRequest<Body>) => Promise<ApiResponse>,
 ) {
   const log = options.logger ?? defaultLogger;
@@ -167,7 +183,7 @@ export function apiHandler<Body = unknown>(
     .use(errorMapper(log))
     .use(resolveCaller())
     .use(authorize(options.operationId))
-    .use(validateBody(options.requestSchema))
+    .use(validateBody(options.requestSchema, options.parseBody))
     .handler(async (event) => {
       const { caller, body } = state(event);
       if (!caller) throw new UnauthorizedError();
@@ -178,7 +194,7 @@ export function apiHandler<Body = unknown>(
         query: definedValues(event.queryStringParameters),
         requestId: event.requestContext.requestId,
       });
-      return json(response.status ?? 200, response.body);
+      return toResult(response);
     });
 }
 
@@ -190,9 +206,19 @@ export function publicHandler(
   return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
     .use(errorMapper(log))
     .handler(async (event) => {
-      const response = await handle(event);
-      return json(response.status ?? 200, response.body);
+      return toResult(await handle(event));
     });
+}
+
+/** The proxy result of a handler's response: JSON, or text of its own content type. */
+function toResult(response: ApiResponse): APIGatewayProxyResult {
+  const status = response.status ?? 200;
+  const headers = { ...response.headers };
+  if (response.contentType === undefined) return json(status, response.body, headers);
+  if (typeof response.body !== 'string') {
+    throw new TypeError(`a ${response.contentType} response needs its finished text as body`);
+  }
+  return { ...json(status, null, { ...headers, 'Content-Type': response.contentType }), body: response.body };
 }
 
 function isEmptyObject(value: unknown): boolean {

@@ -13,7 +13,7 @@ import { TABLE_TTL_ATTRIBUTE } from '@/lambdas/shared/table-schema';
  * The audit outbox (ADR 0010): API changes, token exchanges and Cognito sign-ins record
  * their audit event as an item of the identity table, in the same DynamoDB that holds the
  * change; the table's stream delivers each new item to the Audit bucket (lambdas/audit/
- * ship-audit-events.ts in AWS, local/audit-shipper.ts under `npm start`).
+ * ship-audit-events.ts in AWS, local/stream-reader.ts under `npm start`).
  *
  * "No audit event, no change" holds as before: the event item is written (durably, with
  * point-in-time recovery) before the change commits, and if it cannot be written the

@@ -7,6 +7,9 @@
 /** IAM role in the security account that alone may write audit events to the logging account. */
 export const AUDIT_WRITER_ROLE_NAME = 'staxid-audit-writer';
 
+/** IAM role in the security account that alone may read audit events in the logging account (audit query). */
+export const AUDIT_READER_ROLE_NAME = 'staxid-audit-reader';
+
 /** IAM role in the security account that alone may assume `staxid-automation-role` in member accounts. */
 export const DEPLOYER_ROLE_NAME = 'staxid-deployer';
 

@@ -14,6 +14,7 @@
  * | task                 | TASK#<id>               | TASK              |                             |                                      |
  * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
  * | audit outbox event   | AUDIT#<eventId>         | AUDIT             |                             |                                      |
+ * | support grant        | SUPPORTGRANT#<id>       | SUPPORTGRANT      | SUPPORTGRANT / <createdTs>#<id> | USER#<userId> / SUPPORTGRANT#<id> |
  *
  * An account type's access (`Roles`: group × role), its accounts (`Accounts`: ids) and a
  * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status}`) are kept on
@@ -23,6 +24,9 @@
  *
  * An audit outbox item holds one audit event until the table's stream has delivered it to the
  * Audit bucket (audit-outbox.ts, ADR 0010); it expires by `ttl`.
+ *
+ * A support grant (lambdas/support/grant-items.ts) sits on its engineer's GSI2 partition beside
+ * their memberships, so entitlements read both with one Query; it carries a `ttl`.
  *
  * A uniqueness guard holds the `Id` of the item that owns the value, so that a lookup by
  * name is one GetItem. Every writer of an item with a `Version` increments it.

@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import {
   AUDIT_EVENTS_PREFIX,
   AUDIT_KEY_ALIAS,
+  AUDIT_READER_ROLE_NAME,
   AUDIT_WRITER_ROLE_NAME,
   auditBucketName,
   roleArn,
@@ -33,8 +34,10 @@ export interface AuditStackProps extends StackProps {
  * - Only the Identity stack's `staxid-audit-writer` role (security account) may put
  *   objects, and only under `events/`. The role is named by condition, not as the
  *   Principal, because it is created after this stack (ADR 0004).
+ * - Only the Identity stack's `staxid-audit-reader` role may list and read them, again
+ *   only under `events/`; nobody but the writer may put, and nobody may delete.
  * - SSE-KMS with a customer-managed key whose policy allows the writer role only to
- *   generate data keys through S3 for this bucket.
+ *   generate data keys, and the reader role only to decrypt, through S3 for this bucket.
  * - Server access logs go to a separate, hardened log bucket.
  */
 export class AuditStack extends Stack {
@@ -50,6 +53,9 @@ export class AuditStack extends Stack {
   /** ARN of the only principal that may write audit events. */
   readonly writerRoleArn: string;
 
+  /** ARN of the only principal that may read audit events (the audit query). */
+  readonly readerRoleArn: string;
+
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -61,6 +67,8 @@ export class AuditStack extends Stack {
     this.writerRoleArn = roleArn(Aws.PARTITION, config.accounts.security, AUDIT_WRITER_ROLE_NAME);
     const securityAccount = new iam.AccountPrincipal(config.accounts.security);
     const isWriter = { ArnEquals: { 'aws:PrincipalArn': this.writerRoleArn } };
+    this.readerRoleArn = roleArn(Aws.PARTITION, config.accounts.security, AUDIT_READER_ROLE_NAME);
+    const isReader = { ArnEquals: { 'aws:PrincipalArn': this.readerRoleArn } };
 
     this.key = new kms.Key(this, 'Key', {
       alias: AUDIT_KEY_ALIAS,
@@ -79,6 +87,21 @@ export class AuditStack extends Stack {
           StringEquals: {
             'kms:ViaService': `s3.${config.region}.amazonaws.com`,
             // With S3 Bucket Keys the encryption context is the bucket ARN.
+            'kms:EncryptionContext:aws:s3:arn': bucketArn,
+          },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditReaderDecryptsThroughS3',
+        principals: [securityAccount],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ...isReader,
+          StringEquals: {
+            'kms:ViaService': `s3.${config.region}.amazonaws.com`,
             'kms:EncryptionContext:aws:s3:arn': bucketArn,
           },
         },
@@ -149,6 +172,33 @@ export class AuditStack extends Stack {
     });
 
     this.addBucketPolicy(bucketArn, securityAccount, isWriter, retentionDays);
+    this.addReaderGrants(bucketArn, securityAccount, isReader);
+  }
+
+  /** The reader lists and gets events, under `events/` only: no put, no delete, no other prefix. */
+  private addReaderGrants(
+    bucketArn: string,
+    securityAccount: iam.IPrincipal,
+    isReader: Record<string, Record<string, string>>,
+  ): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditReaderListsEvents',
+        principals: [securityAccount],
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        conditions: { ...isReader, StringLike: { 's3:prefix': `${AUDIT_EVENTS_PREFIX}*` } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditReaderGetsEvents',
+        principals: [securityAccount],
+        actions: ['s3:GetObject'],
+        resources: [`${bucketArn}/${AUDIT_EVENTS_PREFIX}*`],
+        conditions: isReader,
+      }),
+    );
   }
 
   private addBucketPolicy(

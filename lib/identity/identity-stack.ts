@@ -9,8 +9,10 @@ import { ACCOUNT_DISCOVERY_ROLE_NAME } from '@/lambdas/shared/constants';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
 import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
+import { AuditReaderRole } from '@/lib/identity/audit-reader-role';
 import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
+import { SessionRevocation } from '@/lib/identity/revocation';
 import {
   applyAuthorizerGrants,
   applyRouteGrants,
@@ -58,6 +60,10 @@ export class IdentityStack extends Stack {
   readonly tokenHashKey: Key;
   readonly auditWriterRole: AuditWriterRole;
   readonly deployerRole: DeployerRole;
+  /** Revokes disabled users' AWS sessions in member accounts (ADR 0013). */
+  readonly sessionRevocation: SessionRevocation;
+  /** `staxid-audit-reader`: assumed by the audit query function only. */
+  readonly auditReaderRole: AuditReaderRole;
   /** Every function, by handler file (relative to the repository root). */
   readonly functions: ReadonlyMap<string, StaxidFunction>;
   readonly authorizer: TokenAuthorizer;
@@ -143,6 +149,15 @@ export class IdentityStack extends Stack {
       logRetention: identity.logRetentionDays,
     });
     this.deployerRole = new DeployerRole(this, 'Deployer', { organizationId: config.organizationId });
+    // Disabling a user revokes their live AWS sessions in every member account (ADR 0013).
+    this.sessionRevocation = new SessionRevocation(this, 'SessionRevocation', {
+      table: this.table,
+      deployerRole: this.deployerRole,
+      logRetention: identity.logRetentionDays,
+    });
+    this.auditReaderRole = new AuditReaderRole(this, 'AuditReader', {
+      loggingAccount: config.accounts.logging,
+    });
 
     // Each function gets what its routes ask for (lambdas/routes.ts `grants`), nothing more.
     const grantResources: RouteGrantResources = {
@@ -153,6 +168,9 @@ export class IdentityStack extends Stack {
       tokenSigningKey: this.tokenSigningKey,
       tokenHashKey: this.tokenHashKey,
       auditWriterRole: this.auditWriterRole,
+      auditReaderRole: this.auditReaderRole,
+      deployerRole: this.deployerRole,
+      samlSigningKey: this.samlSigningKey,
       // From the API id, not `api.url`: a reference to the deployment would be circular.
       apiUrl: `https://${api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE_NAME}`,
     };

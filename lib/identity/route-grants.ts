@@ -3,7 +3,9 @@ import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { AUDIT_QUERY_ENV } from '@/lambdas/audit/query/env';
 import type { RouteDefinition, RouteGrant } from '@/lambdas/routes';
+import { SAML_ENV } from '@/lambdas/saml/signer';
 import { AUDIT_ENV } from '@/lambdas/shared/audit';
 import {
   ACCOUNT_ROLE_ENV,
@@ -18,8 +20,11 @@ import {
   USER_POOL_ID_ENV,
 } from '@/lambdas/shared/constants';
 import { ORGANISATION_ID_ENV, organisationIdFor } from '@/lambdas/shared/ids';
+import { SIGNIN_ENV } from '@/lambdas/signin/env';
+import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import type { StaxidConfig } from '@/lib/config';
-import type { AuditWriterRole } from '@/lib/identity/service-roles';
+import type { AuditReaderRole } from '@/lib/identity/audit-reader-role';
+import type { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
 import type { StaxidFunction } from '@/lib/identity/staxid-function';
 
 /**
@@ -49,6 +54,10 @@ export interface RouteGrantResources {
   readonly tokenSigningKey: IKey;
   readonly tokenHashKey: IKey;
   readonly auditWriterRole: AuditWriterRole;
+  readonly auditReaderRole: AuditReaderRole;
+  readonly deployerRole: DeployerRole;
+  /** Signs SAML responses for AWS sign-in (ADR 0011). */
+  readonly samlSigningKey: IKey;
   /** The API's base URL, built without a reference to its deployment (which would be circular). */
   readonly apiUrl: string;
 }
@@ -91,6 +100,24 @@ export function applyRouteGrants(
     fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
   }
   if (grants.has('organizations:read')) grantOrganizationsRead(fn, resources.config);
+  if (grants.has('saml-key:sign')) {
+    // The metadata route signs too: each certificate in it is self-signed by its key (ADR 0011).
+    resources.samlSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+    fn.addEnvironment(SAML_ENV.keyId, resources.samlSigningKey.keyArn);
+    fn.addEnvironment(SIGNIN_ENV.entityId, `${resources.apiUrl}/saml/metadata.xml`);
+    fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
+    fn.addEnvironment(
+      SIGNIN_ENV.builtinSessionSeconds,
+      String(resources.config.identity.builtinRoleSessionDuration),
+    );
+  }
+  const supportGroupName = resources.config.identity.supportGroupName;
+  if (supportGroupName && routes.some((route) => route.operationId === 'support.CreateSupportAccessGrant')) {
+    fn.addEnvironment(SUPPORT_GROUP_NAME_ENV, supportGroupName);
+  }
+  // AWS sign-in answers only once its event is in the bucket (ADR 0010).
+  if (grants.has('audit:write')) grantAudit(fn, resources);
+  if (grants.has('audit:read')) grantAuditRead(fn, resources);
   if (routes.some((route) => route.operationId === 'public.ReadConfig')) {
     fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
     fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolId, resources.userPool.userPoolId);
@@ -122,6 +149,22 @@ export function grantAudit(
   resources.auditWriterRole.allowAssumeBy(fn);
   fn.addEnvironment(AUDIT_ENV.bucket, auditBucketName(config.accounts.logging, config.region));
   fn.addEnvironment(AUDIT_ENV.writerRoleArn, resources.auditWriterRole.role.roleArn);
+}
+
+/**
+ * Lets `fn` read the audit trail: the bucket through staxid-audit-reader, and CloudTrail in
+ * member accounts through staxid-deployer → staxid-automation-role (corroboration, ADR 0014).
+ */
+export function grantAuditRead(
+  fn: StaxidFunction,
+  resources: Pick<RouteGrantResources, 'config' | 'auditReaderRole' | 'deployerRole'>,
+): void {
+  const { config } = resources;
+  resources.auditReaderRole.allowAssumeBy(fn);
+  resources.deployerRole.allowAssumeBy(fn);
+  fn.addEnvironment(AUDIT_ENV.bucket, auditBucketName(config.accounts.logging, config.region));
+  fn.addEnvironment(AUDIT_QUERY_ENV.readerRoleArn, resources.auditReaderRole.role.roleArn);
+  fn.addEnvironment(AUDIT_QUERY_ENV.deployerRoleArn, resources.deployerRole.role.roleArn);
 }
 
 function grantOrganizationsRead(fn: StaxidFunction, config: StaxidConfig): void {

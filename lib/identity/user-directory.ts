@@ -103,7 +103,8 @@ export class UserDirectory extends Construct {
     this.userPoolClient = this.userPool.addClient('ConsoleClient', {
       userPoolClientName: 'staxid-console',
       generateSecret: false,
-      authFlows: { userSrp: true },
+      // USER_PASSWORD_AUTH for the staxid CLI (`staxid login --username`, docs/cli.md); over TLS, with threat protection.
+      authFlows: { userSrp: true, userPassword: true },
       oAuth: {
         flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],

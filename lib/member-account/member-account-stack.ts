@@ -163,6 +163,18 @@ export class MemberAccountStack extends Stack {
           resources: [permissionSetRoles, ...builtinRoles],
         }),
         new iam.PolicyStatement({
+          // Session revocation finds the permission-set roles it must protect by listing the
+          // staxid path (ListRoles with PathPrefix). ListRoles has no resource-level permissions.
+          sid: 'ListStaxidRoles',
+          actions: ['iam:ListRoles'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CorroborateSignIns',
+          actions: ['cloudtrail:LookupEvents'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
           sid: 'NeverTouchTheAutomationRoleOrTheSamlProvider',
           effect: iam.Effect.DENY,
           actions: ['iam:*'],
@@ -182,10 +194,17 @@ export class MemberAccountStack extends Stack {
       inlinePolicies: { StaxidAutomation: policy },
       maxSessionDuration: Duration.hours(1),
     });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role${PERMISSION_SET_ROLE_PATH}*]`,
-      reason: `Permission-set roles are created at run time with names staxid chooses; the wildcard is confined to this account and to the ${PERMISSION_SET_ROLE_PATH} path that only staxid uses (ADR 0004).`,
-    });
+    Validations.of(role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role${PERMISSION_SET_ROLE_PATH}*]`,
+        reason: `Permission-set roles are created at run time with names staxid chooses; the wildcard is confined to this account and to the ${PERMISSION_SET_ROLE_PATH} path that only staxid uses (ADR 0004).`,
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'iam:ListRoles and cloudtrail:LookupEvents support no resource-level permissions; ListRoles only lists role metadata (names, paths), called with PathPrefix /staxid/ by session revocation (ADR 0013); LookupEvents only reads management events, to corroborate staxid sign-ins (ADR 0014).',
+      },
+    );
     return role;
   }
 }

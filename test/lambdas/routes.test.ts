@@ -21,7 +21,7 @@ describe('ROUTES', () => {
   });
 
   test.each(handlerFiles())('%s exists under lambdas/ and exports a handler', async (file) => {
-    expect(file).toMatch(/^lambdas\/[a-z0-9-]+\/[a-z0-9-]+\.ts$/);
+    expect(file).toMatch(/^lambdas\/[a-z0-9-]+(?:\/[a-z0-9-]+)+\.ts$/);
     expect(existsSync(resolve(REPO_ROOT, file))).toBe(true);
     const module = await import(resolve(REPO_ROOT, file));
     expect(typeof module.handler).toBe('function');

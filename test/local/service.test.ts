@@ -95,7 +95,10 @@ describe('startLocalService', () => {
       cognito: service.cognito.endpoint,
       userPoolId: expect.stringMatching(/^local_/),
       userPoolClientId: expect.any(String),
+      awsSignIn: service.endpoints.awsSignIn,
+      sts: service.endpoints.sts,
     });
+    expect(service.endpoints.awsSignIn).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/saml$/);
   });
 
   it('has created the staxid table in its DynamoDB Local', async () => {

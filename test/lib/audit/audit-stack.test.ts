@@ -25,6 +25,7 @@ const SECURITY = '222222222222';
 const LOGGING = '333333333333';
 const BUCKET = `staxid-audit-${LOGGING}-eu-west-1`;
 const WRITER_ARN = arn(`:iam::${SECURITY}:role/staxid-audit-writer`);
+const READER_ARN = arn(`:iam::${SECURITY}:role/staxid-audit-reader`);
 const SECURITY_ROOT = { AWS: arn(`:iam::${SECURITY}:root`) };
 
 function auditStack(
@@ -210,7 +211,7 @@ describe('AuditStack', () => {
       );
     });
 
-    it('allows only the writer role, by principal ARN, to put objects, and only under events/', () => {
+    it('allows only the writer role to put events and only the reader role to list and get them, under events/', () => {
       const statements = bucketPolicyStatements(auditStack());
       const allows = statements.filter((s) => s.Effect === 'Allow');
 
@@ -223,7 +224,38 @@ describe('AuditStack', () => {
           Resource: arn(`:s3:::${BUCKET}/events/*`),
           Condition: { ArnEquals: { 'aws:PrincipalArn': WRITER_ARN } },
         },
+        {
+          Sid: 'AuditReaderListsEvents',
+          Effect: 'Allow',
+          Principal: SECURITY_ROOT,
+          Action: 's3:ListBucket',
+          Resource: arn(`:s3:::${BUCKET}`),
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': READER_ARN },
+            StringLike: { 's3:prefix': 'events/*' },
+          },
+        },
+        {
+          Sid: 'AuditReaderGetsEvents',
+          Effect: 'Allow',
+          Principal: SECURITY_ROOT,
+          Action: 's3:GetObject',
+          Resource: arn(`:s3:::${BUCKET}/events/*`),
+          Condition: { ArnEquals: { 'aws:PrincipalArn': READER_ARN } },
+        },
       ]);
+    });
+
+    it('gives the reader role nothing that writes or deletes, and leaves it under every deny', () => {
+      const statements = bucketPolicyStatements(auditStack());
+      const readerActions = statements
+        .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Condition).includes('staxid-audit-reader'))
+        .flatMap(actionsOf);
+
+      expect(readerActions.sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+      for (const deny of statements.filter((s) => s.Effect === 'Deny')) {
+        expect(JSON.stringify(deny)).not.toContain('staxid-audit-reader');
+      }
     });
 
     it('denies puts by any principal other than the writer role', () => {
@@ -359,7 +391,7 @@ describe('AuditStack', () => {
       });
     });
 
-    it('grants only the logging account (administration) and the writer role (data keys through S3 for the bucket)', () => {
+    it('grants only the logging account (administration), the writer role (data keys) and the reader role (decrypt), through S3 for the bucket', () => {
       expect(keyPolicyStatements(auditStack())).toEqual([
         {
           Effect: 'Allow',
@@ -375,6 +407,20 @@ describe('AuditStack', () => {
           Resource: '*',
           Condition: {
             ArnEquals: { 'aws:PrincipalArn': WRITER_ARN },
+            StringEquals: {
+              'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+              'kms:EncryptionContext:aws:s3:arn': arn(`:s3:::${BUCKET}`),
+            },
+          },
+        },
+        {
+          Sid: 'AuditReaderDecryptsThroughS3',
+          Effect: 'Allow',
+          Principal: SECURITY_ROOT,
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': READER_ARN },
             StringEquals: {
               'kms:ViaService': 's3.eu-west-1.amazonaws.com',
               'kms:EncryptionContext:aws:s3:arn': arn(`:s3:::${BUCKET}`),

@@ -37,17 +37,20 @@ describe('AuditOutboxShipper', () => {
     });
   });
 
-  test('only the shipper holds the bucket and writer role configuration', () => {
+  test('only the shipper and AWS sign-in (which answers after its event is in the bucket) may write the bucket', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    const withBucket = functions.filter(
-      (fn) => fn.Properties?.Environment?.Variables?.STAXID_AUDIT_BUCKET !== undefined,
+    const writers = functions.filter(
+      (fn) => fn.Properties?.Environment?.Variables?.STAXID_AUDIT_WRITER_ROLE_ARN !== undefined,
     );
-    expect(withBucket.map((fn) => fn.Properties.Description)).toEqual([
+    expect(writers.map((fn) => fn.Properties.Description).sort()).toEqual([
+      'staxid: POST /20190206/aws/sign-in',
       expect.stringContaining('lambdas/audit/ship-audit-events.ts'),
     ]);
-    expect(withBucket[0]?.Properties.Environment.Variables.STAXID_AUDIT_BUCKET).toBe(
-      `staxid-audit-${config.accounts.logging}-${config.region}`,
-    );
+    for (const writer of writers) {
+      expect(writer.Properties.Environment.Variables.STAXID_AUDIT_BUCKET).toBe(
+        `staxid-audit-${config.accounts.logging}-${config.region}`,
+      );
+    }
   });
 
   test('alarms on dead letters and on deliveries falling behind', () => {

@@ -116,8 +116,11 @@ describe('DeployerRole', () => {
           Match.objectLike({
             Principal: { AWS: root },
             Condition: {
+              // Session revocation's worker is always a caller (ADR 0013).
               ArnEquals: {
-                'aws:PrincipalArn': [partitionArn(`:iam::222222222222:role/${DEPLOYER_ROLE_NAME}`)],
+                'aws:PrincipalArn': [
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('^SessionRevocationWorker'), 'Arn'] },
+                ],
               },
             },
           }),

@@ -84,9 +84,9 @@ describe('UserDirectory console client', () => {
     });
   });
 
-  test('allows SRP sign-in only (refresh goes through rotation, not REFRESH_TOKEN_AUTH)', () => {
+  test('allows SRP and password sign-in (the CLI), refresh through rotation, not REFRESH_TOKEN_AUTH', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH'],
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'],
       RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 10 },
     });
   });

@@ -279,8 +279,36 @@ describe('MemberAccountStack', () => {
       ]);
     });
 
-    it('allows no wildcard action and nothing beyond roles of its own account', () => {
-      const allows = automationStatements(memberTemplate().template).filter((s) => s.Effect === 'Allow');
+    it('may list roles (to find the /staxid/ roles whose sessions it revokes) and nothing else on "*"', () => {
+      const statement = automationStatements(memberTemplate().template).find(
+        (s) => s.Sid === 'ListStaxidRoles',
+      );
+
+      expect(statement).toEqual({
+        Sid: 'ListStaxidRoles',
+        Effect: 'Allow',
+        Action: 'iam:ListRoles',
+        Resource: '*',
+      });
+    });
+
+    it('may look up CloudTrail management events (to corroborate sign-ins) and nothing else of CloudTrail', () => {
+      const statement = automationStatements(memberTemplate().template).find(
+        (s) => s.Sid === 'CorroborateSignIns',
+      );
+
+      expect(statement).toEqual({
+        Sid: 'CorroborateSignIns',
+        Effect: 'Allow',
+        Action: 'cloudtrail:LookupEvents',
+        Resource: '*',
+      });
+    });
+
+    it('allows no wildcard action and nothing beyond roles of its own account (but ListRoles and LookupEvents)', () => {
+      const allows = automationStatements(memberTemplate().template).filter(
+        (s) => s.Effect === 'Allow' && s.Sid !== 'ListStaxidRoles' && s.Sid !== 'CorroborateSignIns',
+      );
 
       expect(allows).toHaveLength(3);
       for (const statement of allows) {

@@ -1,13 +1,15 @@
 /**
- * The local stand-in for the audit outbox's stream consumer (ADR 0010): it reads the
- * table's stream from DynamoDB Local, as Lambda's event source mapping reads it in AWS,
- * and hands the records to the same shipping code, which writes each event as a file
- * under `$STAXID_HOME/audit/` laid out like the bucket.
+ * The local stand-in for Lambda's DynamoDB stream event source mappings: reads the
+ * table's stream from DynamoDB Local and hands each page of records to a consumer, which
+ * may ask for a retry from one record on (as `ReportBatchItemFailures` does in AWS).
+ * Consumers must be idempotent: after a restart each shard is read again from its start.
  *
- * Delivery is idempotent (a file that exists is this event), so reading a shard again
- * from its start after a restart delivers nothing twice.
+ * `npm start` runs two: the audit outbox's shipper (ADR 0010: events become files under
+ * `$STAXID_HOME/audit/`) and session revocation (ADR 0013: policies under
+ * `$STAXID_HOME/revocations/`).
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -18,29 +20,49 @@ import { type OutboxStreamRecord, shipOutboxRecords } from '@/lambdas/audit/ship
 import type { AuditSink } from '@/lambdas/shared/audit';
 import type { Logger } from '@/lambdas/shared/logger';
 
-export interface LocalAuditShipperOptions {
+/** What a consumer did with a page: the sequence number to read again from, when a record failed. */
+export interface StreamPageResult {
+  readonly retryFrom?: string;
+}
+
+export interface LocalStreamReaderOptions {
   readonly dynamodb: DynamoDBClient;
   readonly streams: DynamoDBStreamsClient;
   readonly tableName: string;
-  readonly sink: AuditSink;
   readonly logger: Logger;
+  readonly consume: (records: readonly _Record[]) => Promise<StreamPageResult>;
+  /** What the stream consumer is, for messages. */
+  readonly name: string;
   /** @default 200 */
   readonly intervalMs?: number;
 }
 
-export interface LocalAuditShipper {
-  /** Delivers everything in the stream now; resolves when a pass finds nothing new. */
+export interface LocalStreamReader {
+  /** Consumes everything in the stream now; resolves when a pass finds nothing new. */
   flush(): Promise<void>;
-  /** Delivers what is pending, then stops polling. */
+  /** Consumes what is pending, then stops polling. */
   stop(): Promise<void>;
 }
 
-export async function startLocalAuditShipper(options: LocalAuditShipperOptions): Promise<LocalAuditShipper> {
+export interface LocalAuditShipperOptions extends Omit<LocalStreamReaderOptions, 'consume' | 'name'> {
+  readonly sink: AuditSink;
+}
+
+/** The audit outbox's consumer: every new outbox item becomes one event in `sink` (ADR 0010). */
+export function startLocalAuditShipper(options: LocalAuditShipperOptions): Promise<LocalStreamReader> {
+  return startLocalStreamReader({
+    ...options,
+    name: 'audit shipper',
+    consume: (records) => shipOutboxRecords(records as OutboxStreamRecord[], options.sink, options.logger),
+  });
+}
+
+export async function startLocalStreamReader(options: LocalStreamReaderOptions): Promise<LocalStreamReader> {
   const { Table } = await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) {
     throw new Error(
-      `table ${options.tableName} has no stream: the audit outbox needs one (local/table.ts enables it)`,
+      `table ${options.tableName} has no stream: the ${options.name} needs one (local/table.ts enables it)`,
     );
   }
   /** Open shards and where to read next; a shard whose iterator ends is closed. */
@@ -83,9 +105,9 @@ export async function startLocalAuditShipper(options: LocalAuditShipperOptions):
           return undefined;
         });
       if (!page) continue;
-      const records = (page.Records ?? []) as OutboxStreamRecord[];
+      const records = page.Records ?? [];
       seen += records.length;
-      const result = await shipOutboxRecords(records, options.sink, options.logger);
+      const result = await options.consume(records);
       if (result.retryFrom !== undefined) {
         // Read the failed record (and what follows) again on the next pass.
         const { ShardIterator } = await options.streams.send(

@@ -13,7 +13,7 @@ import {
 } from '@/lambdas/shared/audit';
 import { OutboxAuditSink } from '@/lambdas/shared/audit-outbox';
 import { createDb } from '@/lambdas/shared/db';
-import { type LocalAuditShipper, startLocalAuditShipper } from '@/local/audit-shipper';
+import { type LocalStreamReader, startLocalAuditShipper } from '@/local/stream-reader';
 import { ensureTable, tableDefinition } from '@/local/table';
 import { quietLogger } from '@/test/lambdas/tasks/harness';
 import { ADMIN } from '@/test/support/api-event';
@@ -23,7 +23,7 @@ import { TEST_AWS_ENV } from '@/test/support/env';
 let table: TestTable;
 let streams: DynamoDBStreamsClient;
 let root: string;
-const shippers: LocalAuditShipper[] = [];
+const shippers: LocalStreamReader[] = [];
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -44,7 +44,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function start(sink: AuditSink): Promise<LocalAuditShipper> {
+async function start(sink: AuditSink): Promise<LocalStreamReader> {
   const shipper = await startLocalAuditShipper({
     dynamodb: table.client,
     streams,
@@ -110,7 +110,7 @@ describe('the local audit shipper', () => {
           sink: new FileAuditSink(root),
           logger: quietLogger,
         }),
-      ).rejects.toThrow(/has no stream: the audit outbox needs one/);
+      ).rejects.toThrow(/has no stream: the audit shipper needs one/);
       // `npm start` over the state of an earlier version: ensureTable turns the stream on.
       expect((await ensureTable(table.client, definition.TableName ?? '')).StreamSpecification).toEqual({
         StreamEnabled: true,

@@ -1,0 +1,206 @@
+import {
+  ACCESS_LEVELS,
+  type AccountRef,
+  accountFromItem,
+  accountRef,
+  listAccountTypes,
+  type StoredAccountType,
+} from '@/lambdas/accounts/account-items';
+import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
+import type { Db } from '@/lambdas/shared/db';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import {
+  GRANT_OF_USER_PREFIX,
+  grantFromItem,
+  isInWindow,
+  type StoredGrant,
+} from '@/lambdas/support/grant-items';
+import { getMany, type Item, queryAll } from '@/lambdas/tasks/store';
+
+/**
+ * What a user may sign in to: every (AWS account, IAM role) they hold, for
+ * `GET /20190206/users/me/aws-roles` and for the sign-in route, which refuses anything else.
+ *
+ * Read in at most two round trips, whatever the size of the organization
+ * (docs/decisions/0012-support-access.md):
+ * 1. in parallel: the user's GSI2 rows (`USER#<id>`: their group memberships AND their support
+ *    grants) and every account type (which carries its access and a summary of its accounts);
+ * 2. only when an active support grant names an account that no account type lists: those
+ *    account items, in parallel BatchGets.
+ */
+
+export interface Entitlement {
+  /** Stax account id. */
+  readonly accountId: string;
+  /** 12 digits. */
+  readonly awsAccountId: string;
+  readonly accountName: string;
+  /** IAM role name. */
+  readonly roleName: string;
+  readonly source: 'builtin' | 'permission-set' | 'support';
+  /** For support grants: the session may not outlast the grant's window. */
+  readonly sessionDurationSeconds?: number;
+  readonly supportGrantId?: string;
+  readonly caseReference?: string;
+}
+
+/** The longest session a support grant opens (and AWS's shortest), in seconds. */
+export const SUPPORT_SESSION_SECONDS = { max: 3600, min: 900 } as const;
+
+/** Every role `userId` holds at `now`, sorted by account name, AWS account id and role name. */
+export async function entitlementsOf(db: Db, userId: string, now: Date): Promise<Entitlement[]> {
+  const [rows, types] = await Promise.all([userRows(db, userId), listAccountTypes(db)]);
+  const groups = new Set<string>();
+  const grants: StoredGrant[] = [];
+  for (const row of rows) {
+    const sortKey = String(row.GSI2SK);
+    if (sortKey.startsWith(`${ENTITY.group}#`)) groups.add(sortKey.slice(`${ENTITY.group}#`.length));
+    else if (sortKey.startsWith(GRANT_OF_USER_PREFIX)) {
+      const grant = grantFromItem(row);
+      if (isInWindow(grant, now)) grants.push(grant);
+    }
+  }
+  // A grant holds only while its engineer is still in the support group that made them one.
+  const usable = grants.filter((grant) => groups.has(grant.supportGroupId));
+  const builtin = builtinFrom(types, groups);
+  if (usable.length === 0) return sortEntitlements(builtin);
+  const accounts = await accountsByGrant(db, usable, types);
+  return sortEntitlements(
+    firstPerRole([...builtin, ...supportFrom(longestFirst(usable), types, accounts, now)]),
+  );
+}
+
+/** The user's inverse rows on GSI2: memberships (`GROUP#`) and support grants (`SUPPORTGRANT#`), one Query. */
+function userRows(db: Db, userId: string): Promise<Item[]> {
+  return queryAll(db, {
+    IndexName: 'GSI2',
+    KeyConditionExpression: 'GSI2PK = :user',
+    ExpressionAttributeValues: { ':user': `${ENTITY.user}#${userId}` },
+  });
+}
+
+/** Built-in roles through group → account type → role, on ACTIVE accounts with a 12-digit id. */
+function builtinFrom(types: readonly StoredAccountType[], groups: ReadonlySet<string>): Entitlement[] {
+  const entitlements: Entitlement[] = [];
+  for (const type of types) {
+    const held = new Set(type.roles.filter((role) => groups.has(role.GroupId)).map((role) => role.RoleName));
+    if (held.size === 0) continue;
+    for (const account of type.accounts.filter(canSignInTo)) {
+      for (const level of ACCESS_LEVELS.filter((candidate) => held.has(candidate))) {
+        entitlements.push({
+          ...accountPart(account),
+          roleName: BUILTIN_ROLE_NAMES[level],
+          source: 'builtin',
+        });
+      }
+    }
+  }
+  return entitlements;
+}
+
+function canSignInTo(account: AccountRef): boolean {
+  return account.Status === 'ACTIVE' && /^\d{12}$/.test(account.AwsAccountId);
+}
+
+function accountPart(account: AccountRef) {
+  return { accountId: account.AccountId, awsAccountId: account.AwsAccountId, accountName: account.Name };
+}
+
+/**
+ * The accounts the grants name directly, by Stax id: from the account types' summaries, and
+ * for accounts no type lists, from their own items (round trip 2, parallel BatchGets).
+ */
+async function accountsByGrant(
+  db: Db,
+  grants: readonly StoredGrant[],
+  types: readonly StoredAccountType[],
+): Promise<Map<string, AccountRef>> {
+  const known = new Map(types.flatMap((type) => type.accounts.map((ref) => [ref.AccountId, ref] as const)));
+  const missing = [...new Set(grants.flatMap((grant) => grant.scope.accountIds))].filter(
+    (id) => !known.has(id),
+  );
+  const chunks: string[][] = [];
+  for (let start = 0; start < missing.length; start += 100) chunks.push(missing.slice(start, start + 100));
+  const pages = await Promise.all(
+    chunks.map((chunk) =>
+      getMany(
+        db,
+        chunk.map((id) => entityKey(ENTITY.account, id)),
+      ),
+    ),
+  );
+  for (const item of pages.flat()) {
+    const ref = accountRef(accountFromItem(item));
+    known.set(ref.AccountId, ref);
+  }
+  return known;
+}
+
+/** One entitlement per (grant, account in its scope) the user may sign in to. */
+function supportFrom(
+  grants: readonly StoredGrant[],
+  types: readonly StoredAccountType[],
+  accounts: ReadonlyMap<string, AccountRef>,
+  now: Date,
+): Entitlement[] {
+  const typesById = new Map(types.map((type) => [type.id, type]));
+  return grants.flatMap((grant) => {
+    const inScope = new Map<string, AccountRef>();
+    for (const id of grant.scope.accountIds) {
+      const ref = accounts.get(id);
+      if (ref) inScope.set(id, ref);
+    }
+    for (const typeId of grant.scope.accountTypeIds) {
+      for (const ref of typesById.get(typeId)?.accounts ?? []) inScope.set(ref.AccountId, ref);
+    }
+    return [...inScope.values()].filter(canSignInTo).map(
+      (account): Entitlement => ({
+        ...accountPart(account),
+        roleName: grant.roleName,
+        source: 'support',
+        sessionDurationSeconds: supportSessionSeconds(grant, now),
+        supportGrantId: grant.id,
+        caseReference: grant.caseReference,
+      }),
+    );
+  });
+}
+
+/** At most an hour and never past the grant's end, but at least AWS's 15 minutes. */
+function supportSessionSeconds(grant: StoredGrant, now: Date): number {
+  const remaining = Math.floor((Date.parse(grant.expiresAt ?? '') - now.getTime()) / 1000);
+  return Math.max(SUPPORT_SESSION_SECONDS.min, Math.min(SUPPORT_SESSION_SECONDS.max, remaining));
+}
+
+/** Grants by end of window, latest first (then by id): the grant that lasts longest is used first. */
+function longestFirst(grants: readonly StoredGrant[]): StoredGrant[] {
+  return [...grants].sort((a, b) => compare(b.expiresAt ?? '', a.expiresAt ?? '') || compare(a.id, b.id));
+}
+
+/**
+ * One entitlement per (account, role), the first one listed: built-in roles come first, as
+ * a role the user holds anyway needs no support grant.
+ */
+function firstPerRole(entitlements: readonly Entitlement[]): Entitlement[] {
+  const byRole = new Map<string, Entitlement>();
+  for (const entitlement of entitlements) {
+    const key = `${entitlement.accountId}|${entitlement.roleName}`;
+    if (!byRole.has(key)) byRole.set(key, entitlement);
+  }
+  return [...byRole.values()];
+}
+
+function sortEntitlements(entitlements: Entitlement[]): Entitlement[] {
+  return entitlements.sort(
+    (a, b) =>
+      compare(a.accountName, b.accountName) ||
+      compare(a.awsAccountId, b.awsAccountId) ||
+      compare(a.roleName, b.roleName) ||
+      compare(a.accountId, b.accountId),
+  );
+}
+
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+import { type MyRolesDeps, partitionFromEnv, readMyRoles } from '@/lambdas/aws/my-roles';
+import { apiHandler } from '@/lambdas/shared/api';
+import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once } from '@/lambdas/tasks/deps';
+import { assertKnownQuery } from '@/lambdas/tasks/input';
+
+/** GET /20190206/users/me/aws-roles (aws.ReadMyRoles) */
+export function readMyRolesHandler(deps: () => MyRolesDeps) {
+  return apiHandler({ operationId: 'aws.ReadMyRoles' }, async ({ caller, query }) => {
+    assertKnownQuery(query, []);
+    return { body: await readMyRoles(deps(), caller) };
+  });
+}
+
+export const handler = readMyRolesHandler(
+  once(() => ({ db: dbFromEnv(), clock: systemClock, partition: partitionFromEnv() })),
+);

@@ -1,0 +1,166 @@
+/**
+ * The `staxid-revoked-sessions` inline policy that staxid keeps on every staxid role of a
+ * member account (docs/decisions/0013). A revoked user has one Deny statement that refuses
+ * everything to sessions carrying their `aws:SourceIdentity` (set at every staxid sign-in)
+ * issued before a cut-off. The document is a pure function of the revocations it holds, so
+ * applying the same message twice writes the same bytes.
+ */
+
+/** The inline policy's name on every staxid role. */
+export const REVOCATION_POLICY_NAME = 'staxid-revoked-sessions';
+
+/**
+ * IAM's limit on the aggregate of a role's inline policies, in characters without
+ * whitespace. staxid writes the policy minified, so its JSON length is what counts.
+ */
+export const ROLE_INLINE_POLICY_LIMIT = 10_240;
+
+/** The longest session a staxid role grants: STS caps SAML sessions at 12 hours. */
+const LONGEST_SESSION_MS = 12 * 60 * 60 * 1000;
+
+/** Slack on top of the longest session before a statement is pruned (clock skew between services). */
+const PRUNE_MARGIN_MS = 15 * 60 * 1000;
+
+/**
+ * How far after the stream's time the cut-off lies. DynamoDB Streams rounds
+ * `ApproximateCreationDateTime` down (to the minute), and a SAML assertion issued just
+ * before the user was disabled can still be exchanged for 5 minutes (its NotOnOrAfter):
+ * sessions issued within this window are revoked too. A later cut-off is always safe, since
+ * no new session can be issued to a disabled user.
+ */
+export const REVOCATION_CUTOFF_DELAY_MS = 7 * 60 * 1000;
+
+/** One user's revocation: sessions with this source identity issued before `issuedBefore` are denied. */
+export interface Revocation {
+  readonly userId: string;
+  /** ISO 8601 UTC, whole seconds. */
+  readonly issuedBefore: string;
+}
+
+interface DenyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Deny';
+  readonly Action: '*';
+  readonly Resource: '*';
+  readonly Condition: {
+    readonly StringEquals: { readonly 'aws:SourceIdentity': string | readonly string[] };
+    readonly DateLessThan: { readonly 'aws:TokenIssueTime': string };
+  };
+}
+
+/** The policy would exceed IAM's inline-policy size limit: more users revoked within 12 h than one role's policy holds. */
+export class RevocationPolicyTooLargeError extends Error {
+  readonly code = 'RevocationPolicyTooLargeError';
+
+  constructor(readonly length: number) {
+    super(
+      `the ${REVOCATION_POLICY_NAME} policy would be ${length} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}-character limit on a role's inline policies`,
+    );
+    this.name = 'RevocationPolicyTooLargeError';
+  }
+}
+
+/** The cut-off of a revocation requested at `at`: later by REVOCATION_CUTOFF_DELAY_MS, whole seconds. */
+export function cutoffFor(at: Date): string {
+  const ms = Math.ceil((at.getTime() + REVOCATION_CUTOFF_DELAY_MS) / 1000) * 1000;
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** The revocations a policy document (decoded JSON) holds (statements staxid did not write are ignored: the policy is staxid's alone). */
+export function parseRevocationPolicy(document: string | undefined): Revocation[] {
+  if (!document) return [];
+  const parsed: unknown = JSON.parse(document);
+  const statements = isRecord(parsed) && Array.isArray(parsed.Statement) ? parsed.Statement : [];
+  const revocations: Revocation[] = [];
+  for (const statement of statements) {
+    const condition = isRecord(statement) ? statement.Condition : undefined;
+    if (!isRecord(condition) || !isRecord(condition.StringEquals) || !isRecord(condition.DateLessThan))
+      continue;
+    const identities = condition.StringEquals['aws:SourceIdentity'];
+    const issuedBefore = condition.DateLessThan['aws:TokenIssueTime'];
+    if (typeof issuedBefore !== 'string') continue;
+    for (const userId of Array.isArray(identities) ? identities : [identities]) {
+      if (typeof userId === 'string') revocations.push({ userId, issuedBefore });
+    }
+  }
+  return revocations;
+}
+
+/** Adds or replaces `user`'s revocation. */
+export function withRevocation(revocations: readonly Revocation[], revocation: Revocation): Revocation[] {
+  return [...withoutUser(revocations, revocation.userId), revocation];
+}
+
+/** Removes `userId`'s revocation. */
+export function withoutUser(revocations: readonly Revocation[], userId: string): Revocation[] {
+  return revocations.filter((revocation) => revocation.userId !== userId);
+}
+
+/**
+ * Drops revocations whose cut-off is older than the longest session: every session they
+ * could deny has expired, and a disabled user gets no new one.
+ */
+export function pruneExpired(revocations: readonly Revocation[], now: Date): Revocation[] {
+  const horizon = now.getTime() - LONGEST_SESSION_MS - PRUNE_MARGIN_MS;
+  return revocations.filter((revocation) => Date.parse(revocation.issuedBefore) > horizon);
+}
+
+/**
+ * The minified policy document for `revocations`, or undefined when there is nothing to
+ * deny (the policy is then deleted). Normally one statement per user, in user id order, so
+ * that equal sets give equal documents. When those would not fit IAM's limit (about 40
+ * users revoked within 12 hours), one statement denies all of them with the latest
+ * cut-off: stricter for the others, and still exact for sessions issued since, because
+ * none of them can sign in (about 250 users fit). Past that, RevocationPolicyTooLargeError.
+ */
+export function renderRevocationPolicy(revocations: readonly Revocation[]): string | undefined {
+  if (revocations.length === 0) return undefined;
+  const sorted = [...revocations].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  const perUser = policyDocument(
+    sorted.map((r) => denyStatement(userSid(r.userId), r.userId, r.issuedBefore)),
+  );
+  if (perUser.length <= ROLE_INLINE_POLICY_LIMIT) return perUser;
+  const latest = sorted.reduce((a, b) => (a.issuedBefore >= b.issuedBefore ? a : b));
+  const combined = policyDocument([
+    denyStatement(
+      COMBINED_SID,
+      sorted.map((r) => r.userId),
+      latest.issuedBefore,
+    ),
+  ]);
+  if (combined.length > ROLE_INLINE_POLICY_LIMIT) throw new RevocationPolicyTooLargeError(combined.length);
+  return combined;
+}
+
+/** The Sid of the one statement that denies every revoked user when per-user statements do not fit. */
+const COMBINED_SID = 'RevokeMany';
+
+function policyDocument(statements: readonly DenyStatement[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+function denyStatement(
+  sid: string,
+  sourceIdentities: string | readonly string[],
+  issuedBefore: string,
+): DenyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: {
+      StringEquals: { 'aws:SourceIdentity': sourceIdentities },
+      DateLessThan: { 'aws:TokenIssueTime': issuedBefore },
+    },
+  };
+}
+
+/** A user's Sid: `Revoke` and the user id's letters and digits (Sids allow nothing else). */
+function userSid(userId: string): string {
+  return `Revoke${userId.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

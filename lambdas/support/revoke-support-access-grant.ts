@@ -1,0 +1,16 @@
+import { apiHandler } from '@/lambdas/shared/api';
+import { supportDepsFromEnv } from '@/lambdas/support/deps';
+import { revokeGrant, type SupportDeps } from '@/lambdas/support/support-access';
+import { once } from '@/lambdas/tasks/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
+
+/** PUT /20190206/support-access/{grant_id}/revoke (support.RevokeSupportAccessGrant, Admin; no body). */
+export function revokeSupportAccessGrantHandler(deps: () => SupportDeps) {
+  return apiHandler({ operationId: 'support.RevokeSupportAccessGrant' }, async (request) => {
+    const grantId = uuidParam(request.pathParameters, 'grant_id');
+    assertKnownQuery(request.query, []);
+    return { body: { SupportAccessGrants: [await revokeGrant(deps(), request, grantId)] } };
+  });
+}
+
+export const handler = revokeSupportAccessGrantHandler(once(() => supportDepsFromEnv()));
