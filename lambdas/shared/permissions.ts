@@ -67,6 +67,25 @@ export const OPERATION_ACCESS = {
   'support.ApproveSupportAccessGrant': 'admin',
   'support.RevokeSupportAccessGrant': 'admin',
   'audit.ReadAuditEvents': 'admin',
+  // SCIM bearer tokens (ARCHITECTURE §4): Admin only, read or not. The SCIM routes themselves
+  // authenticate those tokens, not people.
+  'scim.CreateScimToken': 'admin',
+  'scim.ReadScimTokens': 'admin',
+  'scim.DeleteScimToken': 'admin',
+  // Permission sets (/20210321): Admin changes, everyone reads; ListMyRoles is for people.
+  'permissionSets.ListPermissionSets': 'read',
+  'permissionSets.CreatePermissionSet': 'admin',
+  'permissionSets.GetPermissionSet': 'read',
+  'permissionSets.UpdatePermissionSet': 'admin',
+  'permissionSets.DeletePermissionSet': 'admin',
+  'permissionSets.ListAWSManagedPolicies': 'read',
+  'permissionSets.ListRoles': 'read',
+  'permissionSets.ListMyRoles': 'read',
+  'permissionSets.ListPermissionSetAssignments': 'read',
+  'permissionSets.CreatePermissionSetAssignments': 'admin',
+  'permissionSets.DeletePermissionSetAssignment': 'admin',
+  'permissionSets.RedeployPermissionSetAssignment': 'admin',
+  'permissionSets.GetAPIDocument': 'public',
 } as const satisfies Record<string, Access>;
 
 export type OperationId = keyof typeof OPERATION_ACCESS;

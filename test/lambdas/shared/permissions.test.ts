@@ -20,8 +20,11 @@ function allowed(operationId: OperationId, role: StaxRole, target?: string): boo
 /** The Stax rules, written out independently of the table. */
 function expected(operationId: OperationId, role: StaxRole, target?: string): boolean {
   const admin = role === 'customer_admin' || role === 'api_admin';
-  const isRead = /\.(Read|Fetch)/.test(operationId);
-  if (operationId === 'public.ReadConfig' || operationId === 'saml.ReadMetadata') return true;
+  const isRead = /\.(Read|Fetch|List|Get)/.test(operationId);
+  const isPublic = ['public.ReadConfig', 'saml.ReadMetadata', 'permissionSets.GetAPIDocument'];
+  if (isPublic.includes(operationId)) return true;
+  // SCIM tokens are credentials of provisioning systems: only Admins see them.
+  if (operationId.startsWith('scim.')) return admin;
   // Anyone signed in may sign in to AWS or ask for support access; the domain narrows it.
   if (operationId === 'aws.SignIn' || operationId === 'support.CreateSupportAccessGrant') return true;
   // The audit trail is for Admins only, read or not.
