@@ -1,5 +1,6 @@
 import { AssumeRoleWithSAMLCommand, type STSClient } from '@aws-sdk/client-sts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Entitlement } from '@/lambdas/aws/entitlements';
 import { buildSignedSamlResponse, type SamlSignInAssertion } from '@/lambdas/saml/response';
 import type { SamlSigner } from '@/lambdas/saml/signer';
 import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
@@ -18,20 +19,8 @@ import type { SignInRequest } from '@/lambdas/signin/sign-in-request';
  * audit event written to the bucket before anything is returned: no event, no sign-in.
  */
 
-/** One (account, role) a user may sign in to, and where the right comes from. */
-export interface SignInEntitlement {
-  /** The Stax account id. */
-  readonly accountId: string;
-  /** The 12-digit AWS account id. */
-  readonly awsAccountId: string;
-  readonly accountName: string;
-  readonly roleName: string;
-  readonly source: 'builtin' | 'permission-set' | 'support';
-  /** The role's session length; built-in roles use the configured default. */
-  readonly sessionDurationSeconds?: number;
-  readonly supportGrantId?: string;
-  readonly caseReference?: string;
-}
+/** One (account, role) a user may sign in to, and where the right comes from (lambdas/aws/entitlements.ts). */
+export type SignInEntitlement = Entitlement;
 
 /** The installation's SAML settings, read once from the environment. */
 export interface SignInConfig {

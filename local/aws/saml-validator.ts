@@ -14,6 +14,8 @@ import { SignedXml } from 'xml-crypto';
 import { SAML_PROVIDER_NAME } from '@/lambdas/shared/constants';
 
 /** The audience every assertion for AWS must name. */
+// AWS's names are written out here again rather than imported from lambdas/saml: the stand-in
+// checks what AWS checks, independently of the code that builds the Response.
 export const AWS_SAML_AUDIENCE = 'urn:amazon:webservices';
 
 /** How far AWS lets the IdP's clock drift from its own. */

@@ -71,8 +71,12 @@ export function parseAuditQuery(params: Readonly<Record<string, string>>, nowMs:
 
 function parseFilter(params: Readonly<Record<string, string>>): AuditEventFilter {
   const type = params.type;
-  if (type !== undefined && !/^[A-Za-z0-9]+\.[A-Za-z0-9]+$/.test(type)) {
-    throw new ValidationError('type', 'must be an event type such as teams.CreateUser or aws.SignIn');
+  // Operation events are `<domain>.<Operation>`; Stax's own event names have no dot (UserAuthenticationEvent).
+  if (type !== undefined && !/^[A-Za-z0-9]{1,64}(?:\.[A-Za-z0-9]{1,64})?$/.test(type)) {
+    throw new ValidationError(
+      'type',
+      'must be an event type such as teams.CreateUser, aws.SignIn or UserAuthenticationEvent',
+    );
   }
   const userId = params.user_id;
   if (userId !== undefined && !/^[\w.@:+-]{1,128}$/.test(userId)) {

@@ -160,7 +160,8 @@ describe('audit.ReadAuditEvents over the local file store', () => {
 
   it.each([
     [{ colour: 'blue' }, /^colour: is not a known parameter/],
-    [{ type: 'CreateUser' }, /^type: must be an event type/],
+    [{ type: 'teams.Create User' }, /^type: must be an event type/],
+    [{ type: 'teams..CreateUser' }, /^type: must be an event type/],
     [{ user_id: 'a b' }, /^user_id: must be a user id/],
     [{ account_id: '12345' }, /^account_id: must be a 12-digit AWS account id or a Stax account id/],
     [{ from: 'yesterday' }, /^from: must be an ISO 8601 time/],
@@ -300,5 +301,23 @@ describe('paging property', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('audit.ReadAuditEvents by a Stax event name without a domain', () => {
+  it('filters by UserAuthenticationEvent, the type of staxid sign-ins', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'staxid-audit-query-'));
+    try {
+      const staxSignIn = event('2026-11-30T11:10:00.000Z', 'UserAuthenticationEvent', 'user-a');
+      await writeAll(root, [staxSignIn, event('2026-11-30T11:20:00.000Z', 'aws.SignIn', 'user-a')]);
+      const response = await query(handlerOver(root), {
+        type: 'UserAuthenticationEvent',
+        to: '2026-11-30T12:00:00Z',
+      });
+      expect(response.status).toBe(200);
+      expect(ids((response.body as Page).Events)).toEqual(ids([staxSignIn]));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,396 @@
+/**
+ * AWS sign-in end to end through `npm start`'s service, with nothing mocked: DynamoDB Local,
+ * cognito-local, the local SAML sign-in endpoint and STS. An Admin sets up access over HTTP,
+ * an invited person signs in to cognito-local, lists their roles, signs in to the console and
+ * gets credentials (by the API and through the CLI and the AWS SDK); the audit trail shows
+ * it all, and disabling the person denies their sessions and refuses new sign-ins.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AdminGetUserCommand,
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { fromIni } from '@aws-sdk/credential-providers';
+import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
+import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
+import { handler as postAuthentication } from '@/lambdas/triggers/post-authentication';
+import { SIGN_IN_EVENT_TYPE, SIGN_IN_MESSAGES } from '@/lambdas/triggers/sign-in';
+import type { ApiLogger } from '@/local/api-gateway-adapter';
+import { cognitoLocalClient } from '@/local/cognito-local';
+import { type LocalService, startLocalService } from '@/local/service';
+import { killIfRunning } from '@/test/support/processes';
+import {
+  bootstrapAdminToken,
+  callApi,
+  type HttpReply,
+  htmlForm,
+  invitationFor,
+  postForm,
+  runStaxid,
+} from './e2e-helpers';
+
+const quiet: ApiLogger = { info: () => {}, error: () => {} };
+const STEP_TIMEOUT = 120_000;
+
+const EMAIL = 'e2e.developer@example.com';
+const NEW_PASSWORD = 'Correct-Horse-Battery-9';
+/** `workload-dev` of DEFAULT_LOCAL_ORGANIZATION (local/organization.ts): a member account. */
+const AWS_ACCOUNT_ID = '100000000004';
+const ACCOUNT_NAME = 'workload-dev';
+const DEVELOPER_ROLE = BUILTIN_ROLE_NAMES.developer;
+const ADMIN_ROLE = BUILTIN_ROLE_NAMES.admin;
+
+let home: string;
+let service: LocalService | undefined;
+let cognito: CognitoIdentityProviderClient | undefined;
+const savedEnv = { ...process.env };
+
+/** What the ordered steps hand each other. */
+const state: { admin: string; userId: string; userToken: string } = { admin: '', userId: '', userToken: '' };
+
+function running(): LocalService {
+  if (!service) throw new Error('the local service is not running');
+  return service;
+}
+
+function cognitoClient(): CognitoIdentityProviderClient {
+  if (!cognito) throw new Error('no cognito-local client: the local service did not start');
+  return cognito;
+}
+
+const asAdmin = (method: string, path: string, body?: unknown): Promise<HttpReply> =>
+  callApi(running().url, state.admin, method, path, body);
+const asUser = (method: string, path: string, body?: unknown): Promise<HttpReply> =>
+  callApi(running().url, state.userToken, method, path, body);
+
+interface AuditEvent {
+  readonly outcome: string;
+  readonly actor: { readonly id: string };
+  readonly detail: { readonly mode?: string; readonly roleName?: string; readonly reason?: string };
+}
+
+/** `outcome:mode:roleName:reason` of an aws.SignIn event. */
+function summary(event: AuditEvent): string {
+  const { mode, roleName, reason } = event.detail;
+  return `${event.outcome}:${mode}:${roleName}:${reason ?? ''}`;
+}
+
+/** Fails with the answer's body, so a refused call says why. */
+function expectStatus(reply: HttpReply, status: number): void {
+  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text}`);
+}
+
+/** The post-authentication event Cognito sends after a password sign-in of `userName`. */
+function postAuthenticationEvent(userName: string): PostAuthenticationTriggerEvent {
+  const { region, userPoolId, userPoolClientId } = running().endpoints;
+  return {
+    version: '1',
+    region,
+    userPoolId,
+    userName,
+    callerContext: { awsSdkVersion: 'aws-sdk-js', clientId: userPoolClientId },
+    triggerSource: 'PostAuthentication_Authentication',
+    request: { userAttributes: { sub: userName, email: EMAIL }, newDeviceUsed: false },
+    response: {},
+  };
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'staxid-aws-sign-in-e2e-'));
+  service = await startLocalService({ home, port: 0, logger: quiet });
+  cognito = cognitoLocalClient(service.endpoints.cognito);
+}, STEP_TIMEOUT);
+
+afterAll(async () => {
+  cognito?.destroy();
+  await service?.stop();
+  killIfRunning(service?.dynamodb.pid, service?.cognito.pid);
+  process.env = savedEnv;
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('AWS sign-in through the local service', () => {
+  test(
+    'an Admin exchanges the bootstrap token, discovers accounts and gives a group developer access',
+    async () => {
+      state.admin = await bootstrapAdminToken(home, running().url);
+      expectStatus(await asAdmin('POST', '/20190206/accounts/discover'), 200);
+      const accounts = await asAdmin('GET', '/20190206/accounts');
+      expectStatus(accounts, 200);
+      const account = (
+        accounts.json as { Accounts: Array<{ Id: string; AwsAccountId: string }> }
+      ).Accounts.find((candidate) => candidate.AwsAccountId === AWS_ACCOUNT_ID);
+      if (!account) throw new Error(`DiscoverAccounts did not find ${AWS_ACCOUNT_ID}`);
+
+      const type = await asAdmin('POST', '/20190206/accounts/types', { Name: 'E2E Development' });
+      expectStatus(type, 200);
+      const accountTypeId = (type.json as { Detail: { AccountType: { Id: string } } }).Detail.AccountType.Id;
+      const group = await asAdmin('POST', '/20190206/groups', { Name: 'e2e-developers' });
+      expectStatus(group, 200);
+      const groupId = (group.json as { GroupId: string }).GroupId;
+
+      expectStatus(
+        await asAdmin('PUT', '/20190206/account-types/members', {
+          Members: [{ AccountId: account.Id, AccountTypeId: accountTypeId }],
+        }),
+        200,
+      );
+      expectStatus(
+        await asAdmin('PUT', '/20190206/accounts/types/access', {
+          AddRoles: [{ AccountTypeId: accountTypeId, GroupId: groupId, RoleName: 'developer' }],
+        }),
+        200,
+      );
+
+      expectStatus(
+        await asAdmin('POST', '/20190206/idam/user', { Email: EMAIL, FirstName: 'End', LastName: 'ToEnd' }),
+        200,
+      );
+      const users = await asAdmin('GET', '/20190206/users?status_filter=INVITED');
+      const invited = (users.json as { Users: Array<{ Id: string; Email: string }> }).Users.find(
+        (user) => user.Email === EMAIL,
+      );
+      if (!invited) throw new Error(`${EMAIL} is not listed as INVITED`);
+      state.userId = invited.Id;
+      expectStatus(
+        await asAdmin('PUT', '/20190206/groups/members', {
+          AddMembers: [{ UserId: state.userId, GroupId: groupId }],
+        }),
+        200,
+      );
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the invited person signs in to cognito-local with the mailed password, sets their own, and becomes ACTIVE',
+    async () => {
+      const invitation = invitationFor(join(home, 'outbox'), EMAIL);
+      expect(invitation.Username).toBe(state.userId);
+      const { userPoolClientId } = running().endpoints;
+      const first = await cognitoClient().send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: userPoolClientId,
+          AuthParameters: { USERNAME: state.userId, PASSWORD: invitation.TemporaryPassword },
+        }),
+      );
+      expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+      const answered = await cognitoClient().send(
+        new RespondToAuthChallengeCommand({
+          ClientId: userPoolClientId,
+          ChallengeName: 'NEW_PASSWORD_REQUIRED',
+          Session: first.Session,
+          ChallengeResponses: { USERNAME: state.userId, NEW_PASSWORD },
+        }),
+      );
+      const accessToken = answered.AuthenticationResult?.AccessToken;
+      if (!accessToken) throw new Error('cognito-local gave no access token after the new password');
+      state.userToken = accessToken;
+      // Still INVITED in staxid: the authorizer refuses the token (lambdas/auth/resolve-caller.ts).
+      expectStatus(await asUser('GET', '/20190206/users/me'), 401);
+
+      // cognito-local does not run the user pool's post-authentication trigger, which in AWS
+      // turns an INVITED user ACTIVE on their first sign-in: run the deployed handler as
+      // Cognito would, with the environment the local service gave the handlers.
+      await expect(postAuthentication(postAuthenticationEvent(state.userId))).resolves.toMatchObject({
+        userName: state.userId,
+      });
+      const me = await asUser('GET', '/20190206/users/me');
+      expectStatus(me, 200);
+      expect(me.json).toEqual({ Users: [expect.objectContaining({ Id: state.userId, Status: 'ACTIVE' })] });
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the person lists the developer role in the account',
+    async () => {
+      const roles = await asUser('GET', '/20190206/users/me/aws-roles');
+      expectStatus(roles, 200);
+      expect(roles.json).toEqual({
+        Roles: [
+          expect.objectContaining({
+            AccountId: AWS_ACCOUNT_ID,
+            AccountName: ACCOUNT_NAME,
+            RoleName: DEVELOPER_ROLE,
+            RoleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${DEVELOPER_ROLE}`,
+          }),
+        ],
+      });
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'credentials come from the local STS',
+    async () => {
+      const credentials = await asUser('POST', '/20190206/aws/sign-in', {
+        AccountId: AWS_ACCOUNT_ID,
+        RoleName: DEVELOPER_ROLE,
+        Mode: 'credentials',
+      });
+      expectStatus(credentials, 200);
+      expect(credentials.headers.get('cache-control')).toBe('no-store');
+      expect(credentials.json).toEqual({
+        Version: 1,
+        AccessKeyId: expect.stringMatching(/^ASIALOCAL/),
+        SecretAccessKey: expect.any(String),
+        SessionToken: expect.any(String),
+        Expiration: expect.any(String),
+      });
+      expect(Date.parse((credentials.json as { Expiration: string }).Expiration)).toBeGreaterThan(Date.now());
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the console page posts a SAML Response the local AWS sign-in endpoint accepts',
+    async () => {
+      const page = await asUser('POST', '/20190206/aws/sign-in', {
+        AccountId: AWS_ACCOUNT_ID,
+        RoleName: DEVELOPER_ROLE,
+        Mode: 'console',
+      });
+      expectStatus(page, 200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const form = htmlForm(page.text);
+      expect(form.action).toBe(running().endpoints.awsSignIn);
+      expect(form.fields.SAMLResponse).toMatch(/^[A-Za-z0-9+/]+=*$/);
+
+      const signedIn = await postForm(form.action, form.fields);
+      expectStatus(signedIn, 200);
+      expect(signedIn.text).toContain(`as ${DEVELOPER_ROLE} in ${AWS_ACCOUNT_ID}`);
+      expect(signedIn.text).toContain(state.userId);
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'a role the person does not hold is refused',
+    async () => {
+      const refused = await asUser('POST', '/20190206/aws/sign-in', {
+        AccountId: AWS_ACCOUNT_ID,
+        RoleName: ADMIN_ROLE,
+        Mode: 'credentials',
+      });
+      expectStatus(refused, 403);
+      expect(refused.json).toEqual({ Error: expect.any(String) });
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the CLI logs in, configures AWS profiles, and the AWS SDK gets credentials through them',
+    async () => {
+      const root = join(home, 'cli');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        STAXID_CONFIG_DIR: join(root, 'staxid'),
+        AWS_CONFIG_FILE: join(root, 'aws', 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(root, 'aws', 'credentials'),
+      };
+      const login = await runStaxid(
+        [
+          'login',
+          '--api',
+          running().url,
+          '--username',
+          state.userId,
+          '--password-stdin',
+          '--cognito-endpoint',
+          running().endpoints.cognito,
+        ],
+        { env, stdin: `${NEW_PASSWORD}\n` },
+      );
+      expect(login).toMatchObject({ code: 0, stdout: '' });
+      const configure = await runStaxid(['configure', '--aws-config', join(root, 'aws', 'config')], { env });
+      expect(configure).toMatchObject({ code: 0, stdout: '' });
+      const profile = `staxid-${ACCOUNT_NAME}-${DEVELOPER_ROLE}`;
+      expect(readFileSync(join(root, 'aws', 'config'), 'utf8')).toContain(`[profile ${profile}]`);
+
+      // fromIni reads the files named by the environment, and runs credential_process with it.
+      Object.assign(process.env, env);
+      const credentials = await fromIni({ profile, ignoreCache: true })();
+      expect(credentials.accessKeyId).toMatch(/^ASIALOCAL/);
+      expect(credentials.sessionToken).toEqual(expect.any(String));
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the audit trail lists the successful and the refused sign-ins, and the first sign-in to staxid',
+    async () => {
+      await running().flushAudit();
+      const signIns = await asAdmin('GET', '/20190206/audit/events?type=aws.SignIn');
+      expectStatus(signIns, 200);
+      const events = (signIns.json as { Events: AuditEvent[] }).Events;
+      expect(new Set(events.map((event) => event.actor.id))).toEqual(new Set([state.userId]));
+      // The API's credentials, the console page, the CLI's credential_process; the admin role refused.
+      expect(events.map(summary).sort()).toEqual([
+        `FAILURE:credentials:${ADMIN_ROLE}:role_not_held`,
+        `SUCCESS:console:${DEVELOPER_ROLE}:`,
+        `SUCCESS:credentials:${DEVELOPER_ROLE}:`,
+        `SUCCESS:credentials:${DEVELOPER_ROLE}:`,
+      ]);
+
+      // The trigger's event goes through the table's outbox, which flushAudit delivered.
+      const userEvents = await asAdmin('GET', `/20190206/audit/events?user_id=${state.userId}`);
+      expectStatus(userEvents, 200);
+      const firstSignIn = (
+        userEvents.json as { Events: Array<AuditEvent & { staxEventType: string }> }
+      ).Events.filter((event) => event.staxEventType === SIGN_IN_EVENT_TYPE);
+      expect(firstSignIn).toEqual([
+        expect.objectContaining({
+          outcome: 'SUCCESS',
+          detail: expect.objectContaining({ reason: 'activated' }),
+        }),
+      ]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'disabling the person denies their sessions in the account and refuses a new sign-in',
+    async () => {
+      expectStatus(await asAdmin('PUT', `/20190206/idam/user/${state.userId}`, { Status: 'DISABLED' }), 200);
+      await running().flushRevocations();
+      const policies = JSON.parse(
+        readFileSync(join(home, 'revocations', `${AWS_ACCOUNT_ID}.json`), 'utf8'),
+      ) as Record<string, unknown>;
+      expect(policies[DEVELOPER_ROLE]).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: '*',
+            Condition: expect.objectContaining({ StringEquals: { 'aws:SourceIdentity': state.userId } }),
+          }),
+        ]),
+      });
+
+      const refused = await asUser('POST', '/20190206/aws/sign-in', {
+        AccountId: AWS_ACCOUNT_ID,
+        RoleName: DEVELOPER_ROLE,
+        Mode: 'credentials',
+      });
+      // The authorizer resolves the caller on every call, and refuses a user who is not ACTIVE.
+      expectStatus(refused, 401);
+
+      // Nor can they sign in again: staxid disabled the pool user (in AWS, Cognito refuses a
+      // disabled user's password; cognito-local does not check Enabled at InitiateAuth), and
+      // the post-authentication trigger refuses a DISABLED user.
+      const poolUser = await cognitoClient().send(
+        new AdminGetUserCommand({ UserPoolId: running().endpoints.userPoolId, Username: state.userId }),
+      );
+      expect(poolUser.Enabled).toBe(false);
+      await expect(postAuthentication(postAuthenticationEvent(state.userId))).rejects.toThrow(
+        SIGN_IN_MESSAGES.notActive,
+      );
+    },
+    STEP_TIMEOUT,
+  );
+});

@@ -1,0 +1,135 @@
+/**
+ * Helpers for end-to-end tests against `npm start`'s service: everything goes through HTTP
+ * (or a child process), as a person with curl, a browser or the CLI would.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@/local/api-gateway-adapter';
+
+/** The launcher the `staxid` npm bin points at. */
+const LAUNCHER = join(REPO_ROOT, 'cli', 'bin', 'staxid.cjs');
+
+/** An HTTP answer, its body parsed as JSON when it is JSON, else kept as text. */
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The parsed body when the answer is JSON. */
+  readonly json: unknown;
+}
+
+async function reply(response: Response): Promise<HttpReply> {
+  const text = await response.text();
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: isJson ? JSON.parse(text) : undefined,
+  };
+}
+
+/** Calls the API as the bearer of `token` with an optional JSON body. */
+export async function callApi(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpReply> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return reply(
+    await fetch(`${url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    }),
+  );
+}
+
+/** Posts a form, as a browser submitting a `<form method="post">`. */
+export async function postForm(action: string, fields: Readonly<Record<string, string>>): Promise<HttpReply> {
+  return reply(
+    await fetch(action, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+}
+
+/**
+ * Exchanges the bootstrap token `npm start` wrote to `$home/bootstrap-token.json` at
+ * `POST /oauth2/token` (client_secret_basic) for an Admin JWT.
+ */
+export async function bootstrapAdminToken(home: string, url: string): Promise<string> {
+  const { AccessKey, SecretKey } = JSON.parse(readFileSync(join(home, 'bootstrap-token.json'), 'utf8')) as {
+    AccessKey: string;
+    SecretKey: string;
+  };
+  const response = await fetch(`${url}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${AccessKey}:${SecretKey}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+  });
+  const body = (await response.json()) as { access_token?: unknown };
+  if (response.status !== 200 || typeof body.access_token !== 'string') {
+    throw new Error(`the bootstrap token exchange answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
+}
+
+/** The invitation mailed to `email`, from the outbox that stands in for Cognito's mail. */
+export function invitationFor(
+  outbox: string,
+  email: string,
+): { Username: string; TemporaryPassword: string } {
+  for (const file of readdirSync(outbox).filter((name) => name.endsWith('.json'))) {
+    const message = JSON.parse(readFileSync(join(outbox, file), 'utf8')) as Record<string, string>;
+    if (message.To === email && message.Username && message.TemporaryPassword) {
+      return { Username: message.Username, TemporaryPassword: message.TemporaryPassword };
+    }
+  }
+  throw new Error(`no invitation to ${email} in ${outbox}`);
+}
+
+/** The `action` and hidden fields of the (only) form of an HTML page. */
+export function htmlForm(html: string): { action: string; fields: Record<string, string> } {
+  const action = /<form[^>]*\saction="([^"]*)"/.exec(html)?.[1];
+  if (action === undefined) throw new Error('the page has no form with an action');
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of html.matchAll(/<input[^>]*\sname="([^"]*)"[^>]*\svalue="([^"]*)"/g)) {
+    if (name !== undefined) fields[name] = unescapeHtml(value ?? '');
+  }
+  return { action: unescapeHtml(action), fields };
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Runs the `staxid` npm bin (`node cli/bin/staxid.cjs`) as a child process, as a person's shell does. */
+export function runStaxid(
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; stdin?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [LAUNCHER, ...args],
+      { env: options.env, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(options.stdin ?? '');
+  });
+}
