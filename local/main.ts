@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   );
   console.log(`Endpoints written to ${join(service.home, 'local.json')}`);
   console.log(`staxid listening on ${service.url} (state in ${service.home}); Ctrl-C stops it`);
+  console.log(`Console at ${service.url}/console/ (built on the first request)`);
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
-import type { RouteDefinition } from '@/lambdas/routes';
+import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { FileAuditSink } from '@/lambdas/shared/audit';
 import { PUBLIC_CONFIG_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { createDb, systemClock } from '@/lambdas/shared/db';
@@ -33,6 +33,7 @@ import {
   startCognitoLocal,
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
+import { CONSOLE_ROUTES } from '@/local/console';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
 import { localOrganization, localOrganizationEnvironment } from '@/local/organization';
 import { localRevocationConsumer } from '@/local/revocation';
@@ -62,7 +63,7 @@ export interface LocalServiceOptions {
   readonly tableName?: string;
   /** @default console */
   readonly logger?: ApiLogger;
-  /** @default ROUTES */
+  /** @default ROUTES and the console (local/console.ts) */
   readonly routes?: readonly RouteDefinition[];
   /** @default imports each route's handler file */
   readonly loadHandler?: HandlerLoader;
@@ -222,7 +223,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       port: options.port ?? DEFAULT_PORT,
       host: HOST,
       logger,
-      ...(options.routes && { routes: options.routes }),
+      // The API and, at /console/, the console web app on the same origin (local/console.ts).
+      routes: options.routes ?? [...ROUTES, ...CONSOLE_ROUTES],
       ...(options.loadHandler && { loadHandler: options.loadHandler }),
       authorize: options.authorize ?? tokens.authorize,
     });

@@ -1,0 +1,96 @@
+import { ApiError } from '../api';
+import type { PageContext } from '../context';
+import { field, h, notice, replace, table } from '../dom';
+
+/** An API token as `GET /20190206/api-tokens` lists it (never with its secret). */
+interface ApiToken {
+  readonly AccessKey: string;
+  readonly Name: string;
+  readonly Role: string;
+  readonly Status: string;
+  readonly CreatedTS?: string;
+}
+
+const TOKEN_ROLES: Readonly<Record<string, string>> = {
+  api_readonly: 'Read only',
+  api_user: 'User',
+  api_admin: 'Admin',
+};
+
+/** API tokens: machine identities; an Admin creates one and sees its SecretKey this once. */
+export async function tokensPage(main: HTMLElement, context: PageContext): Promise<void> {
+  const { ApiTokens: tokens } = await context.api.get<{ ApiTokens: ApiToken[] }>('/api-tokens');
+  const status = h('div', { 'aria-live': 'polite' });
+  replace(
+    main,
+    h('h1', {}, 'API tokens'),
+    status,
+    context.isAdmin && createTokenForm(context, main, status),
+    table(
+      `${tokens.length} API tokens`,
+      ['Name', 'Role', 'Status', 'AccessKey', 'Created'],
+      tokens.map((token) => [
+        document.createTextNode(token.Name),
+        document.createTextNode(TOKEN_ROLES[token.Role] ?? token.Role),
+        document.createTextNode(token.Status),
+        h('code', {}, token.AccessKey),
+        document.createTextNode(token.CreatedTS ? new Date(token.CreatedTS).toLocaleString() : ''),
+      ]),
+    ),
+  );
+}
+
+function createTokenForm(context: PageContext, main: HTMLElement, status: HTMLElement): HTMLElement {
+  const name = h('input', { type: 'text', required: true, autocomplete: 'off' });
+  const role = h(
+    'select',
+    {},
+    ...Object.entries(TOKEN_ROLES).map(([value, label]) => h('option', { value }, label)),
+  );
+  const form = h(
+    'form',
+    { class: 'inline-form', 'aria-label': 'Create an API token' },
+    h('h2', {}, 'Create an API token'),
+    field('Token name', name),
+    field('Token role', role),
+    h('button', { type: 'submit' }, 'Create token'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    context.api
+      .post<{ ApiTokens: Array<ApiToken & { SecretKey: string }> }>('/api-tokens', {
+        Name: name.value.trim(),
+        Role: role.value,
+      })
+      .then(async ({ ApiTokens: [created] }) => {
+        await tokensPage(main, context);
+        if (created) main.querySelector('[aria-live]')?.replaceChildren(secretOnce(created));
+      })
+      .catch((error: unknown) =>
+        replace(status, notice('error', error instanceof ApiError ? error.message : String(error))),
+      );
+  });
+  return form;
+}
+
+/** The new token's keys: the SecretKey is never shown again, so it can be copied right here. */
+function secretOnce(token: ApiToken & { SecretKey: string }): HTMLElement {
+  const copied = h('span', { role: 'status' });
+  const copy = (): void => {
+    navigator.clipboard.writeText(token.SecretKey).then(
+      () => replace(copied, 'Copied.'),
+      () => replace(copied, 'The browser did not allow copying: select the key and copy it.'),
+    );
+  };
+  return h(
+    'section',
+    { class: 'notice secret', 'aria-label': 'The new token' },
+    h('h2', {}, `Token ${token.Name} is created`),
+    h('p', {}, 'Copy the SecretKey now: staxid keeps only a hash of it and will not show it again.'),
+    h('p', {}, 'AccessKey: ', h('code', {}, token.AccessKey)),
+    h('p', {}, 'SecretKey: ', h('code', { 'data-testid': 'secret-key' }, token.SecretKey), ' '),
+    h('button', { type: 'button', class: 'secondary', onclick: copy }, 'Copy the SecretKey'),
+    ' ',
+    copied,
+  );
+}
