@@ -21,6 +21,12 @@ import type {
 } from 'aws-lambda';
 import { BASELINE_ENTRY, type BundleResult, measureBundles } from '@/bench/bundles';
 import { type CountingProxy, type Phase, startCountingProxy } from '@/bench/counting-proxy';
+import {
+  bareJwtVerification,
+  bareRsaSignature,
+  type SignInOrganization,
+  signInOrganization,
+} from '@/bench/sign-in';
 import { elapsedMs, type LatencyStats, latencyStats } from '@/bench/stats';
 import { handlerFiles, ROUTES } from '@/lambdas/routes';
 import { CALLER_CONTEXT } from '@/lambdas/shared/caller-context';
@@ -34,10 +40,18 @@ const WARMUP = positiveInt(process.env.BENCH_WARMUP, 20);
 const USERS = 1000;
 const IMPORT_RUNS = 5;
 /** The operations measured, plus one: the bare GetItem runs before each and after the last. */
-const BARE_BLOCKS = 6;
+const BARE_BLOCKS = 10;
 const CONCURRENCY = 2;
 const TARGET_FETCH_RATIO = 3;
 const TARGET_BUNDLE_RATIO = 1.5;
+/** Sign-in p50 ≤ this × (bare RSA signature + bare JWT verification) + the DynamoDB round trips below. */
+const TARGET_SIGN_IN_CPU_RATIO = 3;
+const TARGET_SIGN_IN_ROUND_TRIPS = 2;
+/** The entitlements' reads: at most two DynamoDB round trips, whatever the organization. */
+const TARGET_MY_ROLES_ROUND_TRIPS = 2;
+const SIGN_IN_OPERATION = 'SignIn (console)';
+const RSA_OPERATION = 'bare RSA-2048 signature';
+const JWT_OPERATION = 'bare JWT verification (ES256)';
 const AUTHORIZER_ENTRY = 'lambdas/auth/authorizer.ts';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -87,8 +101,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 interface CallCounts {
   /** DynamoDB requests per measured request, all phases. */
   readonly perRequest: number;
+  /** Sequential DynamoDB round trips per measured request (requests sent together count once), all phases. */
+  readonly roundTripsPerRequest: number;
   /** `phase operation` → requests per measured request. */
   readonly breakdown: Readonly<Record<string, number>>;
+  /** `phase operation` → mean time of one such request through the proxy, ms. */
+  readonly meanMs: Readonly<Record<string, number>>;
 }
 
 interface OperationResult extends LatencyStats {
@@ -109,15 +127,19 @@ function requireProxy(): CountingProxy {
 
 function countsSnapshot(counting: CountingProxy, n: number): CallCounts {
   const breakdown: Record<string, number> = {};
+  const meanMs: Record<string, number> = {};
   let total = 0;
   for (const [phase, byOperation] of counting.counts()) {
     if (phase === 'baseline') continue;
     for (const [operation, count] of byOperation) {
-      breakdown[`${phase} ${operation}`] = count / n;
-      total += count;
+      breakdown[`${phase} ${operation}`] = count.requests / n;
+      meanMs[`${phase} ${operation}`] = count.upstreamMs / count.answered;
+      total += count.requests;
     }
   }
-  return { perRequest: total / n, breakdown };
+  let roundTrips = 0;
+  for (const [phase, count] of counting.roundTrips()) if (phase !== 'baseline') roundTrips += count;
+  return { perRequest: total / n, roundTripsPerRequest: roundTrips / n, breakdown, meanMs };
 }
 
 /** Runs `run` WARMUP times, then ITERATIONS times timed, one request at a time. */
@@ -154,6 +176,8 @@ async function measure(
 class BareGetItem {
   readonly samples: number[] = [];
   readonly blockP50s: number[] = [];
+  /** The timed calls' time through the proxy, ms, summed (compare with the operations' breakdown). */
+  private upstreamMs = 0;
   private client: DynamoDBClient | undefined;
   private key: Record<string, { S: string }> = {};
   private tableName = '';
@@ -178,11 +202,17 @@ class BareGetItem {
     const counting = requireProxy();
     counting.setPhase('baseline');
     for (let index = 0; index < 5; index++) await this.once();
+    const upstreamBefore = this.proxyMs(counting);
     const block: number[] = [];
     for (let index = 0; index < Math.ceil(ITERATIONS / BARE_BLOCKS); index++) block.push(await this.once());
+    this.upstreamMs += this.proxyMs(counting) - upstreamBefore;
     counting.setPhase('setup');
     this.samples.push(...block);
     this.blockP50s.push(latencyStats(block).p50);
+  }
+
+  private proxyMs(counting: CountingProxy): number {
+    return counting.counts().get('baseline')?.get('GetItem')?.upstreamMs ?? 0;
   }
 
   result(): OperationResult {
@@ -191,7 +221,12 @@ class BareGetItem {
       how: `raw GetItemCommand, ${this.blockP50s.length} blocks`,
       ...latencyStats(this.samples),
       ratioToBareP50: 1,
-      dynamodb: { perRequest: 1, breakdown: { 'baseline GetItem': 1 } },
+      dynamodb: {
+        perRequest: 1,
+        roundTripsPerRequest: 1,
+        breakdown: { 'baseline GetItem': 1 },
+        meanMs: { 'baseline GetItem': this.upstreamMs / this.samples.length },
+      },
     };
   }
 
@@ -282,7 +317,148 @@ function stringField(value: unknown, name: string): string {
   return found;
 }
 
+/** A user the authorizer resolved: the in-process rows hand it to the handler as its context. */
+interface UserCaller {
+  readonly id: string;
+  readonly role: string;
+}
+
+/**
+ * An API Gateway event as the REST API sends it after the Lambda authorizer resolved a person
+ * (`callerKind: user`): what the in-process rows hand to a handler, since the seeded users have no
+ * Cognito account to get a token from and an API token is not a person.
+ */
+function userEvent(caller: UserCaller, method: string, path: string, body?: unknown): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: path,
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    multiValueHeaders: {},
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: {
+        principalId: caller.id,
+        [CALLER_CONTEXT.kind]: 'user',
+        [CALLER_CONTEXT.id]: caller.id,
+        [CALLER_CONTEXT.role]: caller.role,
+      },
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      identity: {
+        sourceIp: '127.0.0.1',
+        userAgent: 'staxid-bench',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path,
+      stage: 'local',
+      requestId: newId(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: path,
+    },
+  };
+}
+
+const LAMBDA_CONTEXT = {
+  awsRequestId: 'bench',
+  functionName: 'bench',
+  callbackWaitsForEmptyEventLoop: false,
+} as Context;
+
+/** Runs an in-process handler and fails the bench on any answer but 200. */
+async function expectOk(
+  name: string,
+  handler: ProxyHandler,
+  event: APIGatewayProxyEvent,
+): Promise<APIGatewayProxyResult> {
+  const result = await handler(event, LAMBDA_CONTEXT);
+  if (result.statusCode !== 200) throw new Error(`${name}: ${result.statusCode} ${result.body}`);
+  return result;
+}
+
+/**
+ * The AWS sign-in rows (issue 4): what a person holds (ReadMyRoles), a console sign-in (the SAML
+ * Response signed with the local RSA-2048 key file, its audit event written to a file by the
+ * direct sink before the answer), and the two bare costs the sign-in target is made of. Both
+ * handlers run in-process with a user caller context: API tokens are refused by both.
+ */
+async function measureSignIn(
+  caller: UserCaller,
+  organization: SignInOrganization,
+): Promise<OperationResult[]> {
+  const readMyRoles: ProxyHandler = (await import('@/lambdas/aws/read-my-roles')).handler;
+  const signIn: ProxyHandler = (await import('@/lambdas/signin/sign-in')).handler;
+  const body = { AccountId: organization.awsAccountId, RoleName: organization.roleName, Mode: 'console' };
+  const rsaSign = bareRsaSignature();
+  const jwtVerify = await bareJwtVerification();
+  return [
+    await measure('ReadMyRoles', 'in-process handler, user caller context', 'handler', async () => {
+      const result = await expectOk(
+        'ReadMyRoles',
+        readMyRoles,
+        userEvent(caller, 'GET', '/20190206/users/me/aws-roles'),
+      );
+      const roles = field(JSON.parse(result.body), 'Roles');
+      if (!Array.isArray(roles) || roles.length !== organization.heldRoles) {
+        throw new Error(
+          `ReadMyRoles listed ${Array.isArray(roles) ? roles.length : 'no'} roles, expected ${organization.heldRoles}`,
+        );
+      }
+    }),
+    await measure(
+      SIGN_IN_OPERATION,
+      'in-process handler, user caller context, Mode console',
+      'handler',
+      async () => {
+        const result = await expectOk(
+          'SignIn',
+          signIn,
+          userEvent(caller, 'POST', '/20190206/aws/sign-in', body),
+        );
+        if (!result.body.includes('name="SAMLResponse"'))
+          throw new Error('SignIn answered no SAMLResponse form');
+      },
+    ),
+    await measure(RSA_OPERATION, 'node:crypto sign(sha256), 600 bytes', 'handler', async () => {
+      rsaSign();
+    }),
+    await measure(JWT_OPERATION, 'jose jwtVerify, local public key', 'handler', jwtVerify),
+  ];
+}
+
 // ---- seeding -------------------------------------------------------------------------------------
+
+/** Writes items straight into the table, 25 at a time, retrying what DynamoDB left unprocessed. */
+async function writeItems(
+  endpoint: string,
+  tableName: string,
+  region: string,
+  items: readonly Record<string, unknown>[],
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: CREDENTIALS });
+  const doc = DynamoDBDocumentClient.from(client);
+  try {
+    for (let offset = 0; offset < items.length; offset += 25) {
+      let requests = items.slice(offset, offset + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        const unprocessed = result.UnprocessedItems?.[tableName] ?? [];
+        requests = unprocessed.flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
 
 /** Writes `count` ACTIVE local users straight into the table, with their email guards (no Cognito). */
 async function seedUsers(
@@ -291,8 +467,6 @@ async function seedUsers(
   region: string,
   count: number,
 ): Promise<string[]> {
-  const client = new DynamoDBClient({ endpoint, region, credentials: CREDENTIALS });
-  const doc = DynamoDBDocumentClient.from(client);
   const now = new Date().toISOString();
   const items: Record<string, unknown>[] = [];
   const ids: string[] = [];
@@ -316,20 +490,7 @@ async function seedUsers(
     ids.push(id);
     items.push(userItem(user), { ...emailGuardKey(email), UserId: id });
   }
-  try {
-    for (let offset = 0; offset < items.length; offset += 25) {
-      let requests = items.slice(offset, offset + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-        const unprocessed = result.UnprocessedItems?.[tableName] ?? [];
-        requests = unprocessed.flatMap((request) =>
-          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
-        );
-      }
-    }
-  } finally {
-    client.destroy();
-  }
+  await writeItems(endpoint, tableName, region, items);
   return ids;
 }
 
@@ -363,16 +524,67 @@ function table(
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a');
 
+const count = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(2));
+const roundTrips = (value: number): string => `${count(value)} round trip${value === 1 ? '' : 's'}`;
+
+/** `phase operation requests/req (mean ms of one)`, per operation seen. */
 function breakdownText(counts: CallCounts): string {
   const parts = Object.entries(counts.breakdown).map(
-    ([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(2)}`,
+    ([name, value]) => `${name} ${count(value)} (${ms(counts.meanMs[name] ?? Number.NaN)} ms)`,
   );
   return parts.length ? parts.join(', ') : 'none';
 }
 
+function calls(counts: CallCounts): string {
+  return `${count(counts.perRequest)} (${breakdownText(counts)})`;
+}
+
+/**
+ * Issue 4's targets: ReadMyRoles in at most two DynamoDB calls, and the console sign-in's p50
+ * within 3 × (one bare RSA-2048 signature + one bare JWT verification) + 2 bare GetItem p50s,
+ * every term measured in this run.
+ */
+function signInTargets(results: readonly OperationResult[], bareResult: OperationResult): Target[] {
+  const find = (operation: string) => results.find((result) => result.operation === operation);
+  const myRoles = find('ReadMyRoles');
+  const signIn = find(SIGN_IN_OPERATION);
+  const rsa = find(RSA_OPERATION);
+  const jwt = find(JWT_OPERATION);
+  const budget =
+    rsa && jwt
+      ? TARGET_SIGN_IN_CPU_RATIO * (rsa.p50 + jwt.p50) + TARGET_SIGN_IN_ROUND_TRIPS * bareResult.p50
+      : Number.NaN;
+  return [
+    {
+      target: `ReadMyRoles <= ${TARGET_MY_ROLES_ROUND_TRIPS} DynamoDB round trips per request`,
+      measured: myRoles
+        ? `${roundTrips(myRoles.dynamodb.roundTripsPerRequest)}, ${calls(myRoles.dynamodb)}`
+        : 'n/a',
+      pass: myRoles !== undefined && myRoles.dynamodb.roundTripsPerRequest <= TARGET_MY_ROLES_ROUND_TRIPS,
+    },
+    {
+      target: `SignIn p50 <= ${TARGET_SIGN_IN_CPU_RATIO}x (RSA sign + JWT verify) + ${TARGET_SIGN_IN_ROUND_TRIPS}x bare GetItem p50`,
+      measured:
+        signIn && rsa && jwt
+          ? `${ms(signIn.p50)} ms vs ${ms(budget)} ms = ${TARGET_SIGN_IN_CPU_RATIO} x (${ms(rsa.p50)} + ${ms(jwt.p50)}) + ${TARGET_SIGN_IN_ROUND_TRIPS} x ${ms(bareResult.p50)}; DynamoDB per sign-in: ${roundTrips(signIn.dynamodb.roundTripsPerRequest)}, ${calls(signIn.dynamodb)}`
+          : 'n/a',
+      pass: signIn !== undefined && signIn.p50 <= budget,
+    },
+  ];
+}
+
 function operationsTable(results: readonly OperationResult[]): string {
   return table(
-    ['operation', 'how', 'n', 'p50 ms', 'p99 ms', 'p50 / bare GetItem p50', 'DynamoDB calls/req (breakdown)'],
+    [
+      'operation',
+      'how',
+      'n',
+      'p50 ms',
+      'p99 ms',
+      'p50 / bare GetItem p50',
+      'DynamoDB round trips/req',
+      'DynamoDB calls/req (breakdown: calls, mean ms of one)',
+    ],
     results.map((result) => [
       result.operation,
       result.how,
@@ -380,9 +592,10 @@ function operationsTable(results: readonly OperationResult[]): string {
       ms(result.p50),
       ms(result.p99),
       ratio(result.ratioToBareP50),
-      `${Number.isInteger(result.dynamodb.perRequest) ? result.dynamodb.perRequest : result.dynamodb.perRequest.toFixed(2)} (${breakdownText(result.dynamodb)})`,
+      count(result.dynamodb.roundTripsPerRequest),
+      calls(result.dynamodb),
     ]),
-    [2, 3, 4, 5],
+    [2, 3, 4, 5, 6],
   );
 }
 
@@ -425,8 +638,14 @@ async function main(): Promise<void> {
 
   progress(`seeding ${USERS} users directly in the table ...`);
   const userIds = await seedUsers(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, USERS);
-  const [firstUser, secondUser] = userIds;
-  if (!firstUser || !secondUser) throw new Error('no users seeded');
+  const [firstUser, secondUser, thirdUser] = userIds;
+  if (!firstUser || !secondUser || !thirdUser) throw new Error('no users seeded');
+  const signInUser: UserCaller = { id: thirdUser, role: 'customer_user' };
+  const organization = signInOrganization(signInUser.id, new Date().toISOString());
+  progress(
+    `seeding an organization: ${organization.heldRoles} (account, role) pairs held through groups → account types ...`,
+  );
+  await writeItems(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, organization.items);
 
   bare.configure(proxy.endpoint, endpoints.region, endpoints.tableName, secondUser);
 
@@ -481,50 +700,13 @@ async function main(): Promise<void> {
   );
 
   const fetchCurrentUser: ProxyHandler = (await import('@/lambdas/users/fetch-current-user')).handler;
-  const meEvent = (): APIGatewayProxyEvent => ({
-    httpMethod: 'GET',
-    path: '/20190206/users/me',
-    resource: '/20190206/users/me',
-    body: null,
-    isBase64Encoded: false,
-    headers: {},
-    multiValueHeaders: {},
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: {
-        principalId: firstUser,
-        [CALLER_CONTEXT.kind]: 'user',
-        [CALLER_CONTEXT.id]: firstUser,
-        [CALLER_CONTEXT.role]: 'customer_admin',
-      },
-      protocol: 'HTTP/1.1',
-      httpMethod: 'GET',
-      identity: {
-        sourceIp: '127.0.0.1',
-        userAgent: 'staxid-bench',
-      } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: '/20190206/users/me',
-      stage: 'local',
-      requestId: newId(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: '/20190206/users/me',
-    },
-  });
-  const lambdaContext = {
-    awsRequestId: 'bench',
-    functionName: 'bench',
-    callbackWaitsForEmptyEventLoop: false,
-  } as Context;
   results.push(
     await measure('FetchCurrentUser', 'in-process handler, user caller context', 'handler', async () => {
-      const result = await fetchCurrentUser(meEvent(), lambdaContext);
-      if (result.statusCode !== 200) throw new Error(`FetchCurrentUser: ${result.statusCode} ${result.body}`);
+      await expectOk(
+        'FetchCurrentUser',
+        fetchCurrentUser,
+        userEvent({ id: firstUser, role: 'customer_admin' }, 'GET', '/20190206/users/me'),
+      );
     }),
   );
   results.push(
@@ -551,6 +733,7 @@ async function main(): Promise<void> {
       },
     ),
   );
+  results.push(...(await measureSignIn(signInUser, organization)));
   await bare.block();
   bare.close();
   const bareResult = bare.result();
@@ -609,12 +792,14 @@ async function main(): Promise<void> {
         : 'n/a',
       pass: oversized.length === 0 && functions.every((bundle) => !bundle.error),
     },
+    ...signInTargets(results, bareResult),
   ];
 
   const totalSeconds = elapsedMs(started) / 1000;
   const report = [
     `staxid bench — ${new Date().toISOString()} — node ${process.version}, ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up, sequential`,
     `bare GetItem = a raw GetItemCommand through the same proxy to the same DynamoDB Local, measured in ${bare.blockP50s.length} blocks of ${Math.ceil(ITERATIONS / BARE_BLOCKS)} between the operations (block p50s: ${bareRange})`,
+    `${SIGN_IN_OPERATION} includes its aws.SignIn audit event, written as a file by the direct sink (local mode) before the answer; the authorizer's JWT verification is not in it (the Authorizer row)`,
     '',
     operationsTable(results),
     '',
