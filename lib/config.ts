@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { USER_ROLES } from '@/lambdas/shared/roles';
 
 /**
  * staxid's deployment configuration: one typed, validated object read from the
@@ -89,6 +90,152 @@ const positiveInt = (what: string, example: number, min: number, max: number) =>
     String(example),
   );
 
+/**
+ * A Cognito identity provider name: it becomes the prefix of its users' Cognito usernames
+ * (`<name>_<subject>`), so it holds no underscore; Cognito reserves its social providers' names.
+ */
+const providerName = described(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9.-]{0,30}[A-Za-z0-9]$/,
+      'must be 2..32 letters, digits, dots or hyphens (no underscore), starting and ending with a letter or digit',
+    )
+    .refine(
+      (value) => !RESERVED_PROVIDER_NAMES.has(value.toLowerCase()),
+      'must not be a name Cognito reserves (Cognito, Google, Facebook, LoginWithAmazon, SignInWithApple)',
+    ),
+  'the identity provider name people see on the hosted UI',
+  '"Okta"',
+);
+
+const RESERVED_PROVIDER_NAMES: ReadonlySet<string> = new Set([
+  'cognito',
+  'google',
+  'facebook',
+  'loginwithamazon',
+  'signinwithapple',
+]);
+
+const idpAttributeName = (what: string, example: string) =>
+  described(z.string().min(1, 'must name an IdP attribute'), what, `"${example}"`);
+
+/** Which IdP attribute (SAML attribute name or OIDC claim) carries each staxid user field. */
+const attributeMapping = z
+  .object({
+    email: idpAttributeName("the IdP attribute holding the user's email", 'email').default('email'),
+    givenName: idpAttributeName("the IdP attribute holding the user's first name", 'given_name').default(
+      'given_name',
+    ),
+    familyName: idpAttributeName("the IdP attribute holding the user's last name", 'family_name').default(
+      'family_name',
+    ),
+    role: idpAttributeName('the IdP attribute holding a Stax role (wins over groups)', 'StaxRole').default(
+      'StaxRole',
+    ),
+    groups: idpAttributeName("the IdP attribute holding the user's groups", 'groups').default('groups'),
+  })
+  .strict()
+  .default({});
+
+const secretArn = described(
+  z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+      'must be a Secrets Manager secret ARN',
+    ),
+  'the ARN of the Secrets Manager secret holding the OIDC client secret (a plain string)',
+  '"arn:aws:secretsmanager:eu-west-1:222222222222:secret:staxid/okta-oidc-AbCdEf"',
+);
+
+const samlProvider = z
+  .object({
+    name: providerName,
+    type: described(z.literal('SAML'), 'the provider protocol, "SAML" or "OIDC"', '"SAML"'),
+    metadataUrl: described(
+      httpsUrl.describe('SAML metadata URL'),
+      "the URL of the IdP's SAML metadata",
+      '"https://acme.okta.com/app/exk1/sso/saml/metadata"',
+    ).optional(),
+    metadataFile: described(
+      z.string().min(1, 'must name a file'),
+      "a file holding the IdP's SAML metadata, read at synth",
+      '"config/okta-metadata.xml"',
+    ).optional(),
+    attributes: attributeMapping,
+  })
+  .strict();
+
+const oidcProvider = z
+  .object({
+    name: providerName,
+    type: described(z.literal('OIDC'), 'the provider protocol, "SAML" or "OIDC"', '"OIDC"'),
+    issuer: described(
+      httpsUrl.describe('OIDC issuer'),
+      "the IdP's OIDC issuer URL",
+      '"https://login.microsoftonline.com/<tenant>/v2.0"',
+    ),
+    clientId: described(
+      z.string().min(1, 'must not be empty'),
+      'the OIDC client id registered at the IdP',
+      '"0oa1b2c3d4"',
+    ),
+    clientSecretArn: secretArn,
+    scopes: described(
+      z
+        .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be an OAuth scope'))
+        .refine((scopes) => scopes.includes('openid'), 'must include "openid"'),
+      'the scopes requested from the IdP',
+      '["openid", "email", "profile"]',
+    ).default(['openid', 'email', 'profile']),
+    attributes: attributeMapping,
+  })
+  .strict();
+
+const identityProvider = z
+  .discriminatedUnion('type', [samlProvider, oidcProvider])
+  .superRefine((provider, ctx) => {
+    if (provider.type !== 'SAML') return;
+    if ((provider.metadataUrl === undefined) === (provider.metadataFile === undefined)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'must have exactly one of metadataUrl and metadataFile',
+      });
+    }
+  });
+
+const userRole = described(
+  z.enum(USER_ROLES, { errorMap: () => ({ message: `must be one of ${USER_ROLES.join(', ')}` }) }),
+  'a Stax user role',
+  '"customer_readonly"',
+);
+
+/** Sign-in through corporate identity providers (ADR 0016). */
+const federation = z
+  .object({
+    providers: z
+      .array(identityProvider)
+      .min(1, 'must list at least one identity provider')
+      .superRefine((providers, ctx) => {
+        const seen = new Set<string>();
+        providers.forEach((provider, index) => {
+          const name = provider.name.toLowerCase();
+          if (seen.has(name)) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'name'], message: 'must be unique' });
+          }
+          seen.add(name);
+        });
+      }),
+    roleMapping: described(
+      z.record(z.string().min(1), userRole),
+      'the Stax role of each IdP group (the highest role of the groups a user is in wins)',
+      '{ "staxid-admins": "customer_admin" }',
+    ).default({}),
+    defaultRole: userRole.default('customer_readonly'),
+  })
+  .strict();
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -172,6 +319,7 @@ const configSchema = z
         )
           .optional()
           .default(365),
+        federation: federation.optional(),
       })
       .strict(),
     audit: z
@@ -233,7 +381,27 @@ const configSchema = z
 
 type ParsedConfig = z.infer<typeof configSchema>;
 
-export interface StaxidConfig extends Omit<ParsedConfig, 'memberRoles'> {
+type ParsedFederation = NonNullable<ParsedConfig['identity']['federation']>;
+type ParsedProvider = ParsedFederation['providers'][number];
+
+/** A SAML identity provider, its metadata document read when it was given as a file. */
+export type SamlProviderConfig = Extract<ParsedProvider, { type: 'SAML' }> & {
+  /** The document read from `metadataFile`; absent when the provider has a `metadataUrl`. */
+  readonly metadataDocument?: string;
+};
+export type OidcProviderConfig = Extract<ParsedProvider, { type: 'OIDC' }>;
+export type IdentityProviderConfig = SamlProviderConfig | OidcProviderConfig;
+
+/** `identity.federation`: corporate identity providers and how their users get a Stax role. */
+export interface FederationConfig extends Omit<ParsedFederation, 'providers'> {
+  readonly providers: readonly IdentityProviderConfig[];
+}
+
+export interface StaxidConfig extends Omit<ParsedConfig, 'memberRoles' | 'identity'> {
+  readonly identity: Omit<ParsedConfig['identity'], 'federation'> & {
+    /** @default - no identity providers: local users only */
+    readonly federation?: FederationConfig;
+  };
   readonly memberRoles: ParsedConfig['memberRoles'] & {
     /** The metadata document read from `samlMetadataFile`. */
     readonly samlMetadata: string;
@@ -258,8 +426,36 @@ export function loadConfig(raw: unknown, options: LoadConfigOptions): StaxidConf
     throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, value)));
   }
   const config = result.data;
-  const samlMetadata = readSamlMetadata(config.memberRoles.samlMetadataFile, options.baseDir);
-  return { ...config, memberRoles: { ...config.memberRoles, samlMetadata } };
+  const samlMetadata = readSamlMetadata(
+    config.memberRoles.samlMetadataFile,
+    options.baseDir,
+    `${CONTEXT_KEY}.memberRoles.samlMetadataFile`,
+    `save the deployed service's metadata there, e.g. curl -o ${config.memberRoles.samlMetadataFile} https://<api-domain>/saml/metadata.xml`,
+  );
+  const { federation, ...identity } = config.identity;
+  return {
+    ...config,
+    identity: {
+      ...identity,
+      ...(federation && { federation: readProviderMetadata(federation, options.baseDir) }),
+    },
+    memberRoles: { ...config.memberRoles, samlMetadata },
+  };
+}
+
+/** Reads the metadata files of SAML providers given by file; URLs are left for Cognito to fetch. */
+function readProviderMetadata(federation: ParsedFederation, baseDir: string): FederationConfig {
+  const providers = federation.providers.map((provider, index): IdentityProviderConfig => {
+    if (provider.type !== 'SAML' || provider.metadataFile === undefined) return provider;
+    const metadataDocument = readSamlMetadata(
+      provider.metadataFile,
+      baseDir,
+      `${CONTEXT_KEY}.identity.federation.providers.${index}.metadataFile`,
+      `download the metadata of the "${provider.name}" application from your IdP's admin console and save it there`,
+    );
+    return { ...provider, metadataDocument };
+  });
+  return { ...federation, providers };
 }
 
 function parseJsonContext(raw: string): unknown {
@@ -303,6 +499,10 @@ function fieldHelpAt(path: readonly (string | number)[]): FieldHelp | undefined 
     const inner: z.ZodTypeAny = unwrap(schema);
     if (inner instanceof z.ZodObject && typeof segment === 'string') {
       schema = (inner.shape as Record<string, z.ZodTypeAny>)[segment];
+    } else if (inner instanceof z.ZodDiscriminatedUnion && typeof segment === 'string') {
+      schema = optionFieldOf(inner, segment);
+    } else if (inner instanceof z.ZodRecord && typeof segment === 'string') {
+      schema = inner.valueSchema;
     } else if (inner instanceof z.ZodArray && typeof segment === 'number') {
       schema = inner.element;
     } else {
@@ -312,6 +512,18 @@ function fieldHelpAt(path: readonly (string | number)[]): FieldHelp | undefined 
     help = helpOf(schema);
   }
   return help;
+}
+
+/** The field `key` of the first option of a discriminated union that has one. */
+function optionFieldOf(
+  union: z.ZodDiscriminatedUnion<string, z.ZodDiscriminatedUnionOption<string>[]>,
+  key: string,
+): z.ZodTypeAny | undefined {
+  for (const option of union.options) {
+    const field = (option.shape as Record<string, z.ZodTypeAny>)[key];
+    if (field) return field;
+  }
+  return undefined;
 }
 
 function helpOf(schema: z.ZodTypeAny): FieldHelp | undefined {
@@ -337,13 +549,11 @@ function innerOf(schema: z.ZodTypeAny): z.ZodTypeAny | undefined {
 
 const SAML_METADATA_MAX_BYTES = 10_000_000;
 
-function readSamlMetadata(file: string, baseDir: string): string {
-  const key = `${CONTEXT_KEY}.memberRoles.samlMetadataFile`;
+/** Reads and checks a SAML IdP metadata file; `key` and `howToGetIt` go into the error messages. */
+function readSamlMetadata(file: string, baseDir: string, key: string, howToGetIt: string): string {
   const path = isAbsolute(file) ? file : resolve(baseDir, file);
   if (!existsSync(path)) {
-    throw new ConfigError([
-      `${key}: file "${file}" does not exist; save the deployed service's metadata there, e.g. curl -o ${file} https://<api-domain>/saml/metadata.xml`,
-    ]);
+    throw new ConfigError([`${key}: file "${file}" does not exist; ${howToGetIt}`]);
   }
   const document = readFileSync(path, 'utf8');
   const problems: string[] = [];

@@ -10,6 +10,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import {
   CognitoIdentityProviderClient,
@@ -32,7 +34,30 @@ export interface CognitoLocalOptions {
   readonly startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. @default 5000 */
   readonly stopTimeoutMs?: number;
+  /**
+   * Cognito triggers run in this process, as the deployed pool runs the Lambdas: cognito-local
+   * invokes them through a Lambda Invoke endpoint served here (`LambdaClient.endpoint`).
+   * @default - no triggers
+   */
+  readonly triggers?: LocalTriggers;
 }
+
+/**
+ * The triggers cognito-local can run for staxid. It sends the post-authentication event as
+ * Cognito does; it applies only ID-token claim overrides of pre-token generation (V1
+ * semantics), so access tokens lack the staxid claims locally, but a refusal still stops
+ * the token issue.
+ */
+export interface LocalTriggers {
+  readonly PostAuthentication?: (event: never) => Promise<unknown>;
+  readonly PreTokenGeneration?: (event: never) => Promise<unknown>;
+}
+
+/** The function names cognito-local is told to invoke for each trigger. */
+const TRIGGER_FUNCTION_NAMES: Readonly<Record<keyof LocalTriggers, string>> = {
+  PostAuthentication: 'staxid-post-authentication',
+  PreTokenGeneration: 'staxid-pre-token-generation',
+};
 
 export interface CognitoLocal {
   /** `http://127.0.0.1:<port>`: the Cognito endpoint (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`). */
@@ -70,24 +95,108 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, '.cognito'), { recursive: true });
   const attempts = options.port === undefined ? 3 : 1;
+  const triggers = await serveTriggers(options.triggers);
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launch({ ...options, dataDir, port });
+      return await launch({ ...options, dataDir, port }, triggers);
     } catch (error) {
-      if (!(error instanceof PortInUseError) || attempt >= attempts) throw error;
+      if (!(error instanceof PortInUseError) || attempt >= attempts) {
+        await triggers?.close();
+        throw error;
+      }
     }
   }
 }
 
 class PortInUseError extends CognitoLocalStartError {}
 
+/** The local Lambda endpoint of the triggers, or nothing when there are none. */
+interface TriggerEndpoint {
+  readonly endpoint: string;
+  readonly functions: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the Lambda Invoke API (`POST /2015-03-31/functions/<name>/invocations`) for the
+ * triggers on 127.0.0.1: the result is the function's payload; a thrown error becomes an
+ * `X-Amz-Function-Error: Unhandled` payload `{errorMessage}`, which cognito-local turns
+ * into the sign-in error Cognito shows ("PostAuthentication failed with error ...").
+ */
+async function serveTriggers(triggers: LocalTriggers | undefined): Promise<TriggerEndpoint | undefined> {
+  const names = Object.keys(triggers ?? {}) as (keyof LocalTriggers)[];
+  if (!triggers || names.length === 0) return undefined;
+  const byFunction = new Map(names.map((name) => [TRIGGER_FUNCTION_NAMES[name], triggers[name]]));
+  const server = createServer((request, response) => {
+    void invokeTrigger(byFunction, request, response);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    functions: Object.fromEntries(names.map((name) => [name, TRIGGER_FUNCTION_NAMES[name]])),
+    close: () => closeServer(server),
+  };
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+async function invokeTrigger(
+  byFunction: ReadonlyMap<string, ((event: never) => Promise<unknown>) | undefined>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const name = decodeURIComponent(INVOKE_PATH.exec(request.url ?? '')?.[1] ?? '');
+  const handler = byFunction.get(name);
+  if (request.method !== 'POST' || !handler) {
+    response.writeHead(404, { 'content-type': 'application/json' }).end('{"Message":"Function not found"}');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  try {
+    const event: never = JSON.parse(Buffer.concat(chunks).toString('utf8')) as never;
+    const result = await handler(event);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(withV1Claims(result)));
+  } catch (error) {
+    const errorMessage = error instanceof Error ? error.message : String(error);
+    const errorType = error instanceof Error ? error.name : 'Error';
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' })
+      .end(JSON.stringify({ errorMessage, errorType }));
+  }
+}
+
+/**
+ * cognito-local reads pre-token-generation responses as V1 (`claimsOverrideDetails`, ID
+ * token only): the ID-token claims of a V2 response are copied there, so that local ID
+ * tokens carry the staxid claims as deployed ones do. Other results pass unchanged.
+ */
+function withV1Claims(result: unknown): unknown {
+  if (typeof result !== 'object' || result === null || !('response' in result)) return result;
+  const response = result.response as {
+    claimsAndScopeOverrideDetails?: { idTokenGeneration?: { claimsToAddOrOverride?: unknown } };
+  } | null;
+  const claims = response?.claimsAndScopeOverrideDetails?.idTokenGeneration?.claimsToAddOrOverride;
+  if (claims === undefined) return result;
+  return { ...result, response: { ...response, claimsOverrideDetails: { claimsToAddOrOverride: claims } } };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((closed) => {
+    server.close(() => closed());
+    server.closeAllConnections();
+  });
+}
+
 async function launch(
   options: CognitoLocalOptions & { dataDir: string; port: number },
+  triggers: TriggerEndpoint | undefined,
 ): Promise<CognitoLocal> {
   const { dataDir, port } = options;
   const endpoint = `http://127.0.0.1:${port}`;
-  writeConfig(dataDir, endpoint);
+  writeConfig(dataDir, endpoint, triggers);
   const child = spawn(process.execPath, ['-e', WATCHDOG, cognitoLocalBin()], {
     cwd: dataDir,
     env: childEnvironment(port),
@@ -136,14 +245,24 @@ async function launch(
     if (/EADDRINUSE/.test(text)) throw new PortInUseError(`cognito-local could not bind port ${port}`);
     throw error;
   }
-  return { endpoint, port, pid, dataDir, exited, stop };
+  // The trigger endpoint outlives a failed launch (the next port is tried), not a stopped process.
+  const stopAll = (): Promise<void> => stop().finally(() => triggers?.close());
+  return { endpoint, port, pid, dataDir, exited, stop: stopAll };
 }
 
 /** Usernames are not emails (a local user's username is their staxid id); tokens name this endpoint as issuer. */
-function writeConfig(dataDir: string, endpoint: string): void {
+function writeConfig(dataDir: string, endpoint: string, triggers: TriggerEndpoint | undefined): void {
   const config = {
     UserPoolDefaults: { UsernameAttributes: [] },
     TokenConfig: { IssuerDomain: endpoint },
+    ...(triggers && {
+      LambdaClient: {
+        endpoint: triggers.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      },
+      TriggerFunctions: triggers.functions,
+    }),
   };
   writeFileAtomically(join(dataDir, '.cognito', 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

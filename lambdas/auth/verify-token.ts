@@ -193,10 +193,26 @@ export function cognitoAccessTokenIssuer(options: CognitoIssuerOptions): Trusted
       if (typeof sub !== 'string' || sub === '' || typeof username !== 'string' || username === '') {
         throw new TokenRejectedError('missing_claim', 'token lacks "sub" or "username"');
       }
-      // Convention (lambdas/shared/keys.ts): a local user's Cognito username is their staxid user id.
-      return { kind: 'user', id: username, sub, tokenIssuer: issuer };
+      return { kind: 'user', id: staxidUserIdOf(payload, username), sub, tokenIssuer: issuer };
     },
   };
+}
+
+/** The claim the pre-token-generation trigger adds (lambdas/triggers/staxid-claims.ts). */
+export const STAXID_USER_ID_CLAIM = 'staxid:user_id';
+
+/**
+ * The staxid user id of a Cognito access token: the `staxid:user_id` claim, which only the
+ * pool's pre-token-generation trigger can put there (federated users' usernames are
+ * `<Provider>_<subject>`); without it, the username, which for a local user IS the id.
+ */
+function staxidUserIdOf(payload: JWTPayload, username: string): string {
+  const claimed = payload[STAXID_USER_ID_CLAIM];
+  if (claimed === undefined) return username;
+  if (typeof claimed !== 'string' || !isUuid(claimed)) {
+    throw new TokenRejectedError('missing_claim', `"${STAXID_USER_ID_CLAIM}" is not a staxid user id`);
+  }
+  return claimed;
 }
 
 export interface StaxidIssuerOptions {

@@ -13,6 +13,7 @@
  * | API token            | APITOKEN#<accessKey>    | APITOKEN          | APITOKEN / <createdTs>      |                                      |
  * | task                 | TASK#<id>               | TASK              |                             |                                      |
  * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
+ * | federated identity   | UNIQUE#FEDERATED#<lower Cognito username> | UNIQUE  | → the staxid UserId (ADR 0016) |                  |
  * | audit outbox event   | AUDIT#<eventId>         | AUDIT             |                             |                                      |
  * | support grant        | SUPPORTGRANT#<id>       | SUPPORTGRANT      | SUPPORTGRANT / <createdTs>#<id> | USER#<userId> / SUPPORTGRANT#<id> |
  *
@@ -68,7 +69,13 @@ export function membershipKey(groupId: string, userId: string) {
 }
 
 /** Guards that make a value unique across the table (emails, names): put with attribute_not_exists(PK). */
-export type UniqueKind = 'EMAIL' | 'GROUPNAME' | 'ACCOUNTTYPENAME' | 'AWSACCOUNT' | 'APITOKENNAME';
+export type UniqueKind =
+  | 'EMAIL'
+  | 'GROUPNAME'
+  | 'ACCOUNTTYPENAME'
+  | 'AWSACCOUNT'
+  | 'APITOKENNAME'
+  | 'FEDERATED';
 
 export function uniqueKey(kind: UniqueKind, value: string): ItemKey {
   return { PK: `UNIQUE#${kind}#${value.toLowerCase()}`, SK: 'UNIQUE' };

@@ -17,8 +17,7 @@ import { INVITATION_VALIDITY_MS, parseUserItem, type UserRecord, userKey } from 
  * Every attempt is one audit event, written before any status change: if it cannot be
  * written, the sign-in is refused. Refusals are errors whose message Cognito shows.
  *
- * Federated users (just-in-time provisioning) come with the federation issue: until then
- * a username without an item is refused.
+ * Federated users are decided in federated-sign-in.ts, audited the same way.
  */
 
 export interface SignInDeps {
@@ -32,23 +31,36 @@ export const SIGN_IN_MESSAGES = {
   notActive: 'Your staxid account is not active. Ask an administrator.',
   inviteExpired: 'Your invitation has expired. Ask an administrator to send a new one.',
   unavailable: 'staxid could not record your sign-in. Try again later.',
+  noEmail: 'Your identity provider sent no email address. Ask your administrator to map one.',
+  emailTaken: 'Your email address belongs to another staxid user. Ask an administrator.',
 } as const;
 
-export const SIGN_IN_EVENT_TYPE = 'auth.SignIn';
+/** The audit event type of every sign-in attempt to staxid, as Stax names it. */
+export const SIGN_IN_EVENT_TYPE = 'UserAuthenticationEvent';
+
+/** Stax's `loginType`: the service's own directory, or a corporate IdP. */
+export type LoginType = 'Stax' | 'Federated';
 
 /** Why a sign-in was allowed or refused (the audit event's `detail.reason`). */
 export type SignInReason =
   | 'active'
   | 'activated'
+  | 'provisioned'
+  | 'refreshed'
+  | 'linked'
   | 'unknown_user'
+  | 'missing_email'
+  | 'email_conflict'
   | 'deleted'
   | 'disabled'
   | 'invite_expired'
   | 'not_active';
 
+type AllowReason = 'active' | 'activated' | 'provisioned' | 'refreshed' | 'linked';
+
 export type SignInDecision =
-  | { readonly allow: true; readonly reason: 'active' | 'activated' }
-  | { readonly allow: false; readonly reason: Exclude<SignInReason, 'active' | 'activated'> };
+  | { readonly allow: true; readonly reason: AllowReason }
+  | { readonly allow: false; readonly reason: Exclude<SignInReason, AllowReason> };
 
 /** A refused sign-in: Cognito shows `message` to the person. */
 export class SignInRefusedError extends Error {
@@ -91,8 +103,18 @@ export function decideSignIn(user: UserRecord | undefined, now: Date): SignInDec
   }
 }
 
-function messageFor(reason: SignInDecision['reason']): string {
-  return reason === 'invite_expired' ? SIGN_IN_MESSAGES.inviteExpired : SIGN_IN_MESSAGES.notActive;
+/** What Cognito shows for a refusal. */
+export function messageFor(reason: SignInDecision['reason']): string {
+  switch (reason) {
+    case 'invite_expired':
+      return SIGN_IN_MESSAGES.inviteExpired;
+    case 'missing_email':
+      return SIGN_IN_MESSAGES.noEmail;
+    case 'email_conflict':
+      return SIGN_IN_MESSAGES.emailTaken;
+    default:
+      return SIGN_IN_MESSAGES.notActive;
+  }
 }
 
 interface ReadUser {
@@ -110,25 +132,46 @@ async function readUser(db: Db, userId: string): Promise<ReadUser> {
   return { user, version };
 }
 
-async function audit(
-  deps: SignInDeps,
-  userId: string,
-  user: UserRecord | undefined,
-  decision: SignInDecision,
-) {
+/** Who attempted a sign-in, as the audit event records them. */
+export interface SignInAttempt {
+  /** The staxid user id, or the Cognito username when no staxid user is known. */
+  readonly userId: string;
+  readonly email?: string;
+  readonly role?: string;
+  readonly loginType: LoginType;
+  /** The identity provider of a federated sign-in. */
+  readonly provider?: string;
+}
+
+/**
+ * Records one `UserAuthenticationEvent` for a sign-in attempt and its decision. A sign-in
+ * whose event cannot be recorded is refused (SignInRefusedError `audit_failed`).
+ */
+export async function auditSignIn(deps: SignInDeps, attempt: SignInAttempt, decision: SignInDecision) {
+  const status = decision.allow ? 'SUCCESS' : 'FAILED';
   try {
     await deps.audit.write(
       auditEvent({
         type: SIGN_IN_EVENT_TYPE,
-        actor: { type: 'user', id: userId, ...(user && { role: user.Role }) },
-        targets: [{ type: 'user', id: userId }],
+        actor: { type: 'user', id: attempt.userId, ...(attempt.role && { role: attempt.role }) },
+        targets: [{ type: 'user', id: attempt.userId }],
         outcome: decision.allow ? 'SUCCESS' : 'FAILURE',
-        detail: { reason: decision.reason, loginType: 'Stax' },
+        detail: {
+          user: attempt.userId,
+          ...(attempt.email && { email: attempt.email }),
+          ...(attempt.role && { role: attempt.role }),
+          status,
+          loginType: attempt.loginType,
+          ...(attempt.provider && { provider: attempt.provider }),
+          reason: decision.reason,
+        },
         time: deps.clock.now(),
       }),
     );
   } catch (error) {
-    console.error(JSON.stringify({ message: 'sign-in audit write failed', userId, error: String(error) }));
+    console.error(
+      JSON.stringify({ message: 'sign-in audit write failed', userId: attempt.userId, error: String(error) }),
+    );
     throw new SignInRefusedError(SIGN_IN_MESSAGES.unavailable, 'audit_failed');
   }
 }
@@ -176,7 +219,11 @@ export async function signIn(deps: SignInDeps, userId: string): Promise<SignInDe
   for (let attempt = 1; ; attempt++) {
     const { user, version } = await readUser(deps.db, userId);
     const decision = decideSignIn(user, deps.clock.now());
-    await audit(deps, userId, user, decision);
+    await auditSignIn(
+      deps,
+      { userId, ...(user && { email: user.Email, role: user.Role }), loginType: 'Stax' },
+      decision,
+    );
     if (!decision.allow) throw new SignInRefusedError(messageFor(decision.reason), decision.reason);
     if (decision.reason === 'active') return decision;
     if (await activate(deps, userId, version)) return decision;

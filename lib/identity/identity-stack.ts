@@ -6,6 +6,7 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { ACCOUNT_DISCOVERY_ROLE_NAME } from '@/lambdas/shared/constants';
+import { FEDERATION_ROLES_ENV } from '@/lambdas/triggers/federation';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
 import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
@@ -24,6 +25,7 @@ import { UserDirectory } from '@/lib/identity/user-directory';
 
 /** The handler file of the Cognito post-authentication trigger, relative to the repository root. */
 export const POST_AUTHENTICATION_HANDLER = 'lambdas/triggers/post-authentication.ts';
+export const PRE_TOKEN_GENERATION_HANDLER = 'lambdas/triggers/pre-token-generation.ts';
 
 /** Alias of the KMS key that signs the service's own JWTs (API tokens, ES256). */
 export const TOKEN_SIGNING_KEY_ALIAS = 'alias/staxid-token-signing';
@@ -69,6 +71,8 @@ export class IdentityStack extends Stack {
   readonly authorizer: TokenAuthorizer;
   /** Delivers the audit outbox to the Audit bucket. */
   readonly auditShipper: AuditOutboxShipper;
+  /** The user pool's pre-token-generation trigger: the staxid claims (ADR 0016). */
+  readonly preTokenGenerationFunction: StaxidFunction;
   /** The user pool's post-authentication trigger (not behind the API, so not in `functions`). */
   readonly postAuthenticationFunction: StaxidFunction;
 
@@ -87,14 +91,31 @@ export class IdentityStack extends Stack {
       description: `staxid: ${POST_AUTHENTICATION_HANDLER} (Cognito post-authentication trigger)`,
       // Cognito waits at most 5 s for a trigger.
       timeout: Duration.seconds(5),
+      // How federated users' IdP groups map to Stax roles (ADR 0016).
+      environment: {
+        [FEDERATION_ROLES_ENV]: JSON.stringify({
+          groups: identity.federation?.roleMapping ?? {},
+          defaultRole: identity.federation?.defaultRole ?? 'customer_readonly',
+        }),
+      },
     });
     this.postAuthenticationFunction.grantTable(this.table, 'readWrite');
+    // Adds the staxid claims to tokens; reads only. No reference to the pool either (a cycle).
+    this.preTokenGenerationFunction = new StaxidFunction(this, 'PreTokenGeneration', {
+      entry: PRE_TOKEN_GENERATION_HANDLER,
+      logRetention: identity.logRetentionDays,
+      description: `staxid: ${PRE_TOKEN_GENERATION_HANDLER} (Cognito pre-token-generation trigger)`,
+      timeout: Duration.seconds(5),
+    });
+    this.preTokenGenerationFunction.grantTable(this.table, 'read');
 
     const directory = new UserDirectory(this, 'Directory', {
       domainPrefix: identity.domainPrefix,
       callbackUrls: identity.callbackUrls,
       logoutUrls: identity.logoutUrls,
       postAuthentication: this.postAuthenticationFunction,
+      preTokenGeneration: this.preTokenGenerationFunction,
+      ...(identity.federation && { federation: identity.federation }),
     });
     this.userPool = directory.userPool;
     this.userPoolClient = directory.userPoolClient;

@@ -1,20 +1,31 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  type AttributeMapping,
   ClientAttributes,
   CustomThreatProtectionMode,
   FeaturePlan,
+  type IUserPoolIdentityProvider,
+  LambdaVersion,
   Mfa,
   OAuthScope,
+  OidcAttributeRequestMethod,
+  ProviderAttribute,
   StandardThreatProtectionMode,
+  StringAttribute,
   UserPool,
   type UserPoolClient,
   UserPoolClientIdentityProvider,
   type UserPoolDomain,
+  UserPoolIdentityProviderOidc,
+  UserPoolIdentityProviderSaml,
+  UserPoolIdentityProviderSamlMetadata,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { FEDERATED_ATTRIBUTES } from '@/lambdas/triggers/federation';
+import type { FederationConfig, IdentityProviderConfig } from '@/lib/config';
 
 export interface UserDirectoryProps {
   /** Prefix of the Cognito-hosted domain, `<prefix>.auth.<region>.amazoncognito.com`. */
@@ -29,7 +40,25 @@ export interface UserDirectoryProps {
    * @default - no trigger
    */
   readonly postAuthentication?: IFunction;
+  /**
+   * The pre-token-generation trigger (event V2_0): adds the staxid claims to ID and access
+   * tokens and refuses tokens to users who are not ACTIVE. It must not reference the pool.
+   * @default - no trigger
+   */
+  readonly preTokenGeneration?: IFunction;
+  /**
+   * Corporate identity providers (SAML, OIDC) people may sign in through, offered by the
+   * hosted UI and the console client (ADR 0016).
+   * @default - none: local users only
+   */
+  readonly federation?: FederationConfig;
 }
+
+/** The custom attributes the providers' attribute mappings fill, without Cognito's `custom:` prefix. */
+const CUSTOM_ATTRIBUTE = {
+  role: FEDERATED_ATTRIBUTES.role.replace(/^custom:/, ''),
+  groups: FEDERATED_ATTRIBUTES.groups.replace(/^custom:/, ''),
+} as const;
 
 /** Token lifetimes of the console client. */
 export const CONSOLE_TOKEN_VALIDITY = {
@@ -54,6 +83,8 @@ export class UserDirectory extends Construct {
   readonly domain: UserPoolDomain;
   /** The issuer of the pool's tokens, `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
   readonly issuerUrl: string;
+  /** The configured SAML and OIDC identity providers, in configuration order. */
+  readonly identityProviders: readonly IUserPoolIdentityProvider[];
 
   constructor(scope: Construct, id: string, props: UserDirectoryProps) {
     super(scope, id);
@@ -67,6 +98,11 @@ export class UserDirectory extends Construct {
       // Until the new address is verified, sign-in and `email` keep the old one.
       keepOriginal: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
+      // Filled from the IdP at every federated sign-in; read by the sign-in trigger for federated users only.
+      customAttributes: {
+        [CUSTOM_ATTRIBUTE.role]: new StringAttribute({ minLen: 0, maxLen: 64, mutable: true }),
+        [CUSTOM_ATTRIBUTE.groups]: new StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }),
+      },
       passwordPolicy: {
         minLength: 14,
         requireLowercase: true,
@@ -95,6 +131,17 @@ export class UserDirectory extends Construct {
     if (props.postAuthentication) {
       this.userPool.addTrigger(UserPoolOperation.POST_AUTHENTICATION, props.postAuthentication);
     }
+    if (props.preTokenGeneration) {
+      // V2_0 customizes access tokens too; the Plus feature plan (above) allows it.
+      this.userPool.addTrigger(
+        UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        props.preTokenGeneration,
+        LambdaVersion.V2_0,
+      );
+    }
+    this.identityProviders = (props.federation?.providers ?? []).map((provider) =>
+      this.addIdentityProvider(provider),
+    );
 
     this.domain = this.userPool.addDomain('HostedDomain', {
       cognitoDomain: { domainPrefix: props.domainPrefix },
@@ -111,7 +158,12 @@ export class UserDirectory extends Construct {
         callbackUrls: [...props.callbackUrls],
         logoutUrls: [...props.logoutUrls],
       },
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      supportedIdentityProviders: [
+        UserPoolClientIdentityProvider.COGNITO,
+        ...this.identityProviders.map((provider) =>
+          UserPoolClientIdentityProvider.custom(provider.providerName),
+        ),
+      ],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: CONSOLE_TOKEN_VALIDITY.access,
@@ -127,14 +179,50 @@ export class UserDirectory extends Construct {
         givenName: true,
         familyName: true,
       }),
-      writeAttributes: new ClientAttributes().withStandardAttributes({
-        email: true,
-        givenName: true,
-        familyName: true,
-      }),
+      writeAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, givenName: true, familyName: true })
+        .withCustomAttributes(CUSTOM_ATTRIBUTE.role, CUSTOM_ATTRIBUTE.groups),
     });
 
     const stack = Stack.of(this);
     this.issuerUrl = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}`;
+  }
+
+  private addIdentityProvider(provider: IdentityProviderConfig): IUserPoolIdentityProvider {
+    const id = `Idp${provider.name.replace(/[^A-Za-z0-9]/g, '')}`;
+    const attributeMapping: AttributeMapping = {
+      email: ProviderAttribute.other(provider.attributes.email),
+      givenName: ProviderAttribute.other(provider.attributes.givenName),
+      familyName: ProviderAttribute.other(provider.attributes.familyName),
+      // Keys of `custom` are pool attribute names as they are, prefix included.
+      custom: {
+        [FEDERATED_ATTRIBUTES.role]: ProviderAttribute.other(provider.attributes.role),
+        [FEDERATED_ATTRIBUTES.groups]: ProviderAttribute.other(provider.attributes.groups),
+      },
+    };
+    if (provider.type === 'OIDC') {
+      return new UserPoolIdentityProviderOidc(this, id, {
+        userPool: this.userPool,
+        name: provider.name,
+        issuerUrl: provider.issuer,
+        clientId: provider.clientId,
+        // A CloudFormation dynamic reference: resolved by CloudFormation, never in the template.
+        clientSecret: SecretValue.secretsManager(provider.clientSecretArn).unsafeUnwrap(),
+        scopes: [...provider.scopes],
+        attributeRequestMethod: OidcAttributeRequestMethod.GET,
+        attributeMapping,
+      });
+    }
+    // A metadata file is read at synth (offline); a URL is fetched by Cognito at deploy.
+    const metadata =
+      provider.metadataDocument !== undefined
+        ? UserPoolIdentityProviderSamlMetadata.file(provider.metadataDocument)
+        : UserPoolIdentityProviderSamlMetadata.url(provider.metadataUrl ?? '');
+    return new UserPoolIdentityProviderSaml(this, id, {
+      userPool: this.userPool,
+      name: provider.name,
+      metadata,
+      attributeMapping,
+    });
   }
 }

@@ -205,6 +205,151 @@ describe('loadConfig', () => {
     expect(problemsOf(config)).toEqual([expected]);
   });
 
+  describe('identity.federation', () => {
+    const saml = {
+      name: 'Okta',
+      type: 'SAML',
+      metadataUrl: 'https://acme.okta.com/app/exk1/sso/saml/metadata',
+    };
+    const oidc = {
+      name: 'EntraID',
+      type: 'OIDC',
+      issuer: 'https://login.microsoftonline.com/tenant/v2.0',
+      clientId: 'entra-client',
+      clientSecretArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:staxid/entra-AbCdEf',
+    };
+    const withFederation = (federation: unknown) => {
+      const config = raw();
+      config.identity.federation = federation;
+      return config;
+    };
+
+    it('is optional: no providers, local users only', () => {
+      expect(loadConfig(raw(), { baseDir: REPO_ROOT }).identity.federation).toBeUndefined();
+    });
+
+    it('applies defaults: attribute names, OIDC scopes, default role; reads a metadata file', () => {
+      const config = loadConfig(
+        withFederation({
+          providers: [
+            saml,
+            oidc,
+            { name: 'Ping', type: 'SAML', metadataFile: 'config/example-saml-metadata.xml' },
+          ],
+          roleMapping: { 'staxid-admins': 'customer_admin' },
+        }),
+        { baseDir: REPO_ROOT },
+      );
+      const federation = config.identity.federation;
+      expect(federation?.defaultRole).toBe('customer_readonly');
+      expect(federation?.roleMapping).toEqual({ 'staxid-admins': 'customer_admin' });
+      expect(federation?.providers[0]).toEqual({
+        ...saml,
+        attributes: {
+          email: 'email',
+          givenName: 'given_name',
+          familyName: 'family_name',
+          role: 'StaxRole',
+          groups: 'groups',
+        },
+      });
+      expect(federation?.providers[1]).toMatchObject({ scopes: ['openid', 'email', 'profile'] });
+      expect(federation?.providers[2]).toMatchObject({
+        metadataDocument: expect.stringContaining('IDPSSODescriptor'),
+      });
+    });
+
+    test.each<[string, unknown, string]>([
+      [
+        'no provider',
+        { providers: [] },
+        'staxid.identity.federation.providers: must list at least one identity provider (got [])',
+      ],
+      [
+        'an unknown key',
+        { providers: [saml], roles: {} },
+        'staxid.identity.federation: unknown key(s) "roles": remove them or check the spelling (README, Configuration lists every key)',
+      ],
+      [
+        'an unknown provider key',
+        { providers: [{ ...saml, metadata: 'x' }] },
+        'staxid.identity.federation.providers.0: unknown key(s) "metadata": remove them or check the spelling (README, Configuration lists every key)',
+      ],
+      [
+        'an unknown provider type',
+        { providers: [{ ...saml, type: 'LDAP' }] },
+        'staxid.identity.federation.providers.0.type: Invalid discriminator value. Expected \'SAML\' | \'OIDC\' (got "LDAP"), e.g. "SAML"',
+      ],
+      [
+        'a provider name with an underscore',
+        { providers: [{ ...saml, name: 'Acme_Okta' }] },
+        'staxid.identity.federation.providers.0.name: must be 2..32 letters, digits, dots or hyphens (no underscore), starting and ending with a letter or digit (got "Acme_Okta"), e.g. "Okta"',
+      ],
+      [
+        'a reserved provider name',
+        { providers: [{ ...saml, name: 'Google' }] },
+        'staxid.identity.federation.providers.0.name: must not be a name Cognito reserves (Cognito, Google, Facebook, LoginWithAmazon, SignInWithApple) (got "Google"), e.g. "Okta"',
+      ],
+      [
+        'two providers with one name',
+        { providers: [saml, { ...oidc, name: 'okta' }] },
+        'staxid.identity.federation.providers.1.name: must be unique (got "okta"), e.g. "Okta"',
+      ],
+      [
+        'SAML with both metadata sources',
+        { providers: [{ ...saml, metadataFile: 'config/example-saml-metadata.xml' }] },
+        'staxid.identity.federation.providers.0: must have exactly one of metadataUrl and metadataFile (got {"name":"Okta","type":"SAML","metadataUrl":"https://acme.okta.com/app/exk1/sso/saml/metadata","metadataFile":"config/example-saml-metadata.xml"})',
+      ],
+      [
+        'SAML metadata over plain http',
+        { providers: [{ ...saml, metadataUrl: 'http://acme.okta.com/metadata' }] },
+        'staxid.identity.federation.providers.0.metadataUrl: must use https (http only for localhost) (got "http://acme.okta.com/metadata"), e.g. "https://acme.okta.com/app/exk1/sso/saml/metadata"',
+      ],
+      [
+        'OIDC without a client secret',
+        { providers: [{ ...oidc, clientSecretArn: undefined }] },
+        'staxid.identity.federation.providers.0.clientSecretArn: is missing; expected the ARN of the Secrets Manager secret holding the OIDC client secret (a plain string), e.g. "arn:aws:secretsmanager:eu-west-1:222222222222:secret:staxid/okta-oidc-AbCdEf"',
+      ],
+      [
+        'OIDC client secret that is not a secret ARN',
+        { providers: [{ ...oidc, clientSecretArn: 's3cr3t' }] },
+        'staxid.identity.federation.providers.0.clientSecretArn: must be a Secrets Manager secret ARN (got "s3cr3t"), e.g. "arn:aws:secretsmanager:eu-west-1:222222222222:secret:staxid/okta-oidc-AbCdEf"',
+      ],
+      [
+        'OIDC scopes without openid',
+        { providers: [{ ...oidc, scopes: ['email'] }] },
+        'staxid.identity.federation.providers.0.scopes: must include "openid" (got ["email"]), e.g. ["openid", "email", "profile"]',
+      ],
+      [
+        'an unknown attribute mapping key',
+        { providers: [{ ...oidc, attributes: { mail: 'email' } }] },
+        'staxid.identity.federation.providers.0.attributes: unknown key(s) "mail": remove them or check the spelling (README, Configuration lists every key)',
+      ],
+      [
+        'a group mapped to a role that is not a user role',
+        { providers: [saml], roleMapping: { admins: 'api_admin' } },
+        'staxid.identity.federation.roleMapping.admins: must be one of customer_admin, customer_user, customer_readonly, customer_costadmin (got "api_admin"), e.g. "customer_readonly"',
+      ],
+      [
+        'a default role that is not a user role',
+        { providers: [saml], defaultRole: 'admin' },
+        'staxid.identity.federation.defaultRole: must be one of customer_admin, customer_user, customer_readonly, customer_costadmin (got "admin"), e.g. "customer_readonly"',
+      ],
+    ])('rejects %s, naming the key', (_case, federation, expected) => {
+      expect(problemsOf(withFederation(federation))).toEqual([expected]);
+    });
+
+    it('names the provider whose metadata file is missing', () => {
+      expect(
+        problemsOf(
+          withFederation({ providers: [{ name: 'Okta', type: 'SAML', metadataFile: 'config/okta.xml' }] }),
+        ),
+      ).toEqual([
+        'staxid.identity.federation.providers.0.metadataFile: file "config/okta.xml" does not exist; download the metadata of the "Okta" application from your IdP\'s admin console and save it there',
+      ]);
+    });
+  });
+
   it('reports every bad key at once', () => {
     const config = raw();
     config.region = 'nowhere';

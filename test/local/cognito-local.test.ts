@@ -9,8 +9,20 @@ import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
   DescribeUserPoolCommand,
+  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwt } from 'jose';
+import { MemoryAuditSink } from '@/lambdas/shared/audit';
+import { createDb } from '@/lambdas/shared/db';
+import { newId } from '@/lambdas/shared/ids';
+import { NO_FEDERATION_ROLES } from '@/lambdas/triggers/federation';
+import { createPostAuthenticationHandler } from '@/lambdas/triggers/post-authentication';
+import { createPreTokenGenerationHandler } from '@/lambdas/triggers/pre-token-generation';
+import { SIGN_IN_MESSAGES } from '@/lambdas/triggers/sign-in';
+import { AUTH_ORIGIN, userItem, userKey } from '@/lambdas/users/user-model';
 import { REPO_ROOT } from '@/local/api-gateway-adapter';
 import {
   type CognitoLocal,
@@ -20,6 +32,7 @@ import {
   startCognitoLocal,
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
+import { createTestTable } from '@/test/support/dynamodb';
 import { isRunning, killIfRunning, waitFor, waitForExit } from '@/test/support/processes';
 
 let root: string;
@@ -165,5 +178,100 @@ describe('userDirectoryEnvironment', () => {
       COGNITO_CLIENT_ID: 'client1',
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: 'http://127.0.0.1:9229',
     });
+  });
+});
+
+describe('triggers', () => {
+  it('runs the staxid sign-in triggers: a DISABLED user is refused with the message, an ACTIVE one gets claims', async () => {
+    const table = await createTestTable();
+    const db = createDb(table.tableName, table.client);
+    const audit = new MemoryAuditSink();
+    const instance = await startCognitoLocal({
+      dataDir: join(root, 'triggers'),
+      triggers: {
+        PostAuthentication: createPostAuthenticationHandler(() => ({
+          db,
+          clock: { now: () => new Date() },
+          audit,
+          roles: NO_FEDERATION_ROLES,
+        })),
+        PreTokenGeneration: createPreTokenGenerationHandler(() => db),
+      },
+    });
+    started.push(instance);
+    try {
+      const pool = await ensureUserPool(instance);
+      const client = cognitoLocalClient(instance.endpoint);
+      const id = newId();
+      const now = new Date().toISOString();
+      await table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: userItem({
+            Id: id,
+            Email: `${id}@example.com`,
+            FirstName: 'Ada',
+            LastName: 'Lovelace',
+            Role: 'customer_user',
+            Status: 'ACTIVE',
+            AuthOrigin: AUTH_ORIGIN.local,
+            CognitoUsername: id,
+            CreatedTS: now,
+            ModifiedTS: now,
+            Version: 1,
+          }),
+        }),
+      );
+      await client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: pool.userPoolId,
+          Username: id,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [{ Name: 'email', Value: `${id}@example.com` }],
+        }),
+      );
+      const password = 'Correct-Horse-Battery-9';
+      await client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: pool.userPoolId,
+          Username: id,
+          Password: password,
+          Permanent: true,
+        }),
+      );
+      const signIn = () =>
+        client.send(
+          new InitiateAuthCommand({
+            ClientId: pool.userPoolClientId,
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: id, PASSWORD: password },
+          }),
+        );
+
+      const tokens = await signIn();
+      expect(decodeJwt(tokens.AuthenticationResult?.IdToken ?? '')).toMatchObject({
+        'staxid:user_id': id,
+        'staxid:role': 'customer_user',
+      });
+      expect(audit.events).toEqual([
+        expect.objectContaining({ staxEventType: 'UserAuthenticationEvent', outcome: 'SUCCESS' }),
+      ]);
+
+      await table.doc.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: userKey(id),
+          UpdateExpression: 'SET #status = :disabled',
+          ExpressionAttributeNames: { '#status': 'Status' },
+          ExpressionAttributeValues: { ':disabled': 'DISABLED' },
+        }),
+      );
+      await expect(signIn()).rejects.toThrow(SIGN_IN_MESSAGES.notActive);
+      expect(audit.events.map((event) => event.outcome)).toEqual(['SUCCESS', 'FAILURE']);
+      client.destroy();
+    } finally {
+      await instance.stop();
+      await table.drop();
+    }
   });
 });

@@ -156,6 +156,30 @@ describe('verifyBearerToken', () => {
     expect(error.reason).toBe('missing_claim');
   });
 
+  test('resolves a federated user by the staxid:user_id claim the pre-token-generation trigger adds', async () => {
+    const userId = '5b0e7c1a-2f3d-4e5f-8a6b-7c8d9e0f1a2b';
+    const token = await pool.sign({ username: 'Okta_00u1abcd2EFGH3ijk4x7', 'staxid:user_id': userId });
+    await expect(verify(`Bearer ${token}`)).resolves.toEqual({
+      kind: 'user',
+      id: userId,
+      sub: SUB,
+      tokenIssuer: ISSUER,
+    });
+  });
+
+  test.each([['not-a-uuid'], [42], ['']])(
+    'refuses a staxid:user_id claim that is not a user id (%p)',
+    async (claim) => {
+      const error = await rejection(`Bearer ${await pool.sign({ 'staxid:user_id': claim })}`);
+      expect(error).toEqual(
+        expect.objectContaining({
+          reason: 'missing_claim',
+          message: '"staxid:user_id" is not a staxid user id',
+        }),
+      );
+    },
+  );
+
   test('refuses a value that is not a JWT', async () => {
     const error = await rejection('Bearer abc.def.ghi');
     expect(error.reason).toBe('malformed_token');

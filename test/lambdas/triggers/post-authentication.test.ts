@@ -4,6 +4,8 @@ import { MemoryAuditSink } from '@/lambdas/shared/audit';
 import { TABLE_NAME_ENV } from '@/lambdas/shared/constants';
 import { createDb, type Db } from '@/lambdas/shared/db';
 import { newId } from '@/lambdas/shared/ids';
+import type { FederatedSignInDeps } from '@/lambdas/triggers/federated-sign-in';
+import { NO_FEDERATION_ROLES } from '@/lambdas/triggers/federation';
 import { createPostAuthenticationHandler, handler } from '@/lambdas/triggers/post-authentication';
 import { SIGN_IN_MESSAGES, type SignInDeps, signIn } from '@/lambdas/triggers/sign-in';
 import {
@@ -30,8 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => table.drop());
 
-function deps(audit = new MemoryAuditSink(), overrides: Partial<SignInDeps> = {}): SignInDeps {
-  return { db, clock, audit, ...overrides };
+function deps(audit = new MemoryAuditSink(), overrides: Partial<SignInDeps> = {}): FederatedSignInDeps {
+  return { db, clock, audit, roles: NO_FEDERATION_ROLES, ...overrides };
 }
 
 async function putUser(
@@ -108,12 +110,19 @@ describe('signIn', () => {
     });
     expect(audit.events).toEqual([
       expect.objectContaining({
-        staxEventType: 'auth.SignIn',
+        staxEventType: 'UserAuthenticationEvent',
         outcome: 'SUCCESS',
         time: NOW.toISOString(),
         actor: { type: 'user', id: user.Id, role: 'customer_user' },
         target: [{ type: 'user', id: user.Id }],
-        detail: { reason: 'activated', loginType: 'Stax' },
+        detail: {
+          user: user.Id,
+          email: user.Email,
+          role: 'customer_user',
+          status: 'SUCCESS',
+          loginType: 'Stax',
+          reason: 'activated',
+        },
       }),
     ]);
   });
@@ -127,7 +136,7 @@ describe('signIn', () => {
     expect(audit.events).toEqual([
       expect.objectContaining({
         outcome: 'FAILURE',
-        detail: { reason: 'invite_expired', loginType: 'Stax' },
+        detail: expect.objectContaining({ reason: 'invite_expired', status: 'FAILED', loginType: 'Stax' }),
       }),
     ]);
   });
@@ -156,11 +165,14 @@ describe('signIn', () => {
     await expect(signIn(deps(audit), user.Id)).rejects.toThrow(SIGN_IN_MESSAGES.notActive);
     expect(await stored(user.Id)).toEqual(before);
     expect(audit.events).toEqual([
-      expect.objectContaining({ outcome: 'FAILURE', detail: { reason, loginType: 'Stax' } }),
+      expect.objectContaining({
+        outcome: 'FAILURE',
+        detail: expect.objectContaining({ reason, status: 'FAILED', loginType: 'Stax' }),
+      }),
     ]);
   });
 
-  test('refuses a username without a user item (no JIT provisioning yet) and creates nothing', async () => {
+  test('refuses a local username without a user item and creates nothing', async () => {
     const id = newId();
     const audit = new MemoryAuditSink();
     await expect(signIn(deps(audit), id)).rejects.toThrow(SIGN_IN_MESSAGES.notActive);
@@ -169,7 +181,7 @@ describe('signIn', () => {
       expect.objectContaining({
         outcome: 'FAILURE',
         actor: { type: 'user', id },
-        detail: { reason: 'unknown_user', loginType: 'Stax' },
+        detail: expect.objectContaining({ reason: 'unknown_user', status: 'FAILED', loginType: 'Stax' }),
       }),
     ]);
   });
@@ -181,7 +193,10 @@ describe('signIn', () => {
     await expect(signIn(deps(audit), user.Id)).resolves.toEqual({ allow: true, reason: 'active' });
     expect(await stored(user.Id)).toEqual(before);
     expect(audit.events).toEqual([
-      expect.objectContaining({ outcome: 'SUCCESS', detail: { reason: 'active', loginType: 'Stax' } }),
+      expect.objectContaining({
+        outcome: 'SUCCESS',
+        detail: expect.objectContaining({ reason: 'active', status: 'SUCCESS', loginType: 'Stax' }),
+      }),
     ]);
   });
 
@@ -273,7 +288,7 @@ describe('post-authentication handler', () => {
       expect(await stored(user.Id)).toMatchObject({ Status: 'ACTIVE', Version: 4 });
       expect(
         (await outboxEvents(table)).filter((audit) => audit.target.some((target) => target.id === user.Id)),
-      ).toEqual([expect.objectContaining({ staxEventType: 'auth.SignIn', outcome: 'SUCCESS' })]);
+      ).toEqual([expect.objectContaining({ staxEventType: 'UserAuthenticationEvent', outcome: 'SUCCESS' })]);
     });
   });
 });

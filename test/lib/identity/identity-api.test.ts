@@ -103,9 +103,9 @@ describe('IdentityApi routes', () => {
     },
   );
 
-  test('builds one function per handler file plus the authorizer, the sign-in trigger, the audit shipper and the two of session revocation', () => {
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 5);
-    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 5);
+  test('builds one function per handler file plus the authorizer, the two Cognito triggers, the audit shipper and the two of session revocation', () => {
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 6);
+    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 6);
   });
 
   test('creates the resources of every path, nested', () => {

@@ -1,4 +1,14 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import cdkJson from '@/cdk.json';
+import { StaxidFunction } from '@/lib/identity/staxid-function';
+import { UserDirectory } from '@/lib/identity/user-directory';
+import { exampleConfig } from '@/test/support/config';
 import { identityFixture, logicalIdOf } from './identity-fixture';
 
 const { template, config } = identityFixture();
@@ -107,9 +117,9 @@ describe('UserDirectory console client', () => {
     });
   });
 
-  test('may write only the email (verified first) and the names', () => {
+  test('may write only the email (verified first), the names and the attributes IdPs map', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      WriteAttributes: ['email', 'family_name', 'given_name'],
+      WriteAttributes: ['custom:idp_groups', 'custom:stax_role', 'email', 'family_name', 'given_name'],
       ReadAttributes: ['email', 'email_verified', 'family_name', 'given_name'],
     });
   });
@@ -140,5 +150,151 @@ describe('UserDirectory sign-in trigger', () => {
     expect(env).toMatchObject({ STAXID_TABLE_NAME: expect.anything() });
     expect(env).not.toHaveProperty('STAXID_AUDIT_BUCKET');
     expect(JSON.stringify(env)).not.toContain(logicalIdOf(template, 'AWS::Cognito::UserPool'));
+  });
+});
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:staxid/entra-oidc-AbCdEf';
+
+/** The example configuration with a SAML provider by metadata file, one by URL and an OIDC provider. */
+function federatedConfig() {
+  return exampleConfig((raw) => {
+    (raw.identity as Record<string, unknown>).federation = {
+      providers: [
+        { name: 'AcmeSAML', type: 'SAML', metadataFile: 'config/example-saml-metadata.xml' },
+        {
+          name: 'Ping-Fed',
+          type: 'SAML',
+          metadataUrl: 'https://ping.acme.example/metadata.xml',
+          attributes: { email: 'mail', role: 'urn:acme:StaxRole', groups: 'memberOf' },
+        },
+        {
+          name: 'EntraID',
+          type: 'OIDC',
+          issuer: 'https://login.microsoftonline.com/tenant/v2.0',
+          clientId: 'entra-client',
+          clientSecretArn: SECRET_ARN,
+        },
+      ],
+      roleMapping: { 'staxid-admins': 'customer_admin' },
+    };
+  });
+}
+
+/** A UserDirectory with federation and both triggers, alone in a stack, with the AwsSolutions checks. */
+function federatedDirectory() {
+  const outdir = mkdtempSync(join(tmpdir(), 'staxid-directory-'));
+  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const config = federatedConfig();
+  const stack = new Stack(app, 'Directory', {
+    env: { account: config.accounts.security, region: config.region },
+  });
+  const trigger = (id: string, entry: string) =>
+    new StaxidFunction(stack, id, { entry, logRetention: RetentionDays.ONE_YEAR, description: entry });
+  new UserDirectory(stack, 'Directory', {
+    domainPrefix: config.identity.domainPrefix,
+    callbackUrls: config.identity.callbackUrls,
+    logoutUrls: config.identity.logoutUrls,
+    postAuthentication: trigger('PostAuthentication', 'lambdas/triggers/post-authentication.ts'),
+    preTokenGeneration: trigger('PreTokenGeneration', 'lambdas/triggers/pre-token-generation.ts'),
+    ...(config.identity.federation && { federation: config.identity.federation }),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, outdir };
+}
+
+describe('UserDirectory with federation', () => {
+  const directory = federatedDirectory();
+  const federated = Template.fromStack(directory.stack);
+  afterAll(() => rmSync(directory.outdir, { recursive: true, force: true }));
+
+  test('creates a SAML provider from the metadata file read at synth, with the attribute mapping', () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPoolIdentityProvider', {
+      ProviderName: 'AcmeSAML',
+      ProviderType: 'SAML',
+      ProviderDetails: { MetadataFile: Match.stringLikeRegexp('IDPSSODescriptor') },
+      AttributeMapping: {
+        email: 'email',
+        given_name: 'given_name',
+        family_name: 'family_name',
+        'custom:stax_role': 'StaxRole',
+        'custom:idp_groups': 'groups',
+      },
+    });
+  });
+
+  test('passes a SAML metadata URL through for Cognito to fetch', () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPoolIdentityProvider', {
+      ProviderName: 'Ping-Fed',
+      ProviderDetails: { MetadataURL: 'https://ping.acme.example/metadata.xml' },
+      AttributeMapping: Match.objectLike({
+        email: 'mail',
+        'custom:stax_role': 'urn:acme:StaxRole',
+        'custom:idp_groups': 'memberOf',
+      }),
+    });
+  });
+
+  test('creates the OIDC provider with its client secret as a Secrets Manager dynamic reference', () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPoolIdentityProvider', {
+      ProviderName: 'EntraID',
+      ProviderType: 'OIDC',
+      ProviderDetails: {
+        client_id: 'entra-client',
+        client_secret: `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:::}}`,
+        oidc_issuer: 'https://login.microsoftonline.com/tenant/v2.0',
+        authorize_scopes: 'openid email profile',
+        attributes_request_method: 'GET',
+      },
+    });
+  });
+
+  test('the console client offers the pool and every provider (by reference: created after them)', () => {
+    const providerId = (name: string) =>
+      logicalIdOf(federated, 'AWS::Cognito::UserPoolIdentityProvider', { ProviderName: name });
+    federated.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      SupportedIdentityProviders: [
+        'COGNITO',
+        { Ref: providerId('AcmeSAML') },
+        { Ref: providerId('Ping-Fed') },
+        { Ref: providerId('EntraID') },
+      ],
+    });
+  });
+
+  test('the pool has the custom attributes the providers map', () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'stax_role', AttributeDataType: 'String', Mutable: true }),
+        Match.objectLike({ Name: 'idp_groups', AttributeDataType: 'String', Mutable: true }),
+      ]),
+    });
+  });
+
+  test('attaches the pre-token-generation trigger with event version V2_0, and lets Cognito invoke it', () => {
+    const fnId = logicalIdOf(federated, 'AWS::Lambda::Function', {
+      Description: 'lambdas/triggers/pre-token-generation.ts',
+    });
+    federated.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: Match.objectLike({
+        PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, LambdaVersion: 'V2_0' },
+      }),
+    });
+    federated.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'cognito-idp.amazonaws.com',
+    });
+  });
+
+  test('is clean under cdk-nag AwsSolutions', () => {
+    directory.app.synth();
+    const report = JSON.parse(readFileSync(join(directory.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: { ruleName: string; severity: string }[] }[];
+    };
+    const findings = report.pluginReports
+      .filter((plugin) => plugin.pluginName === 'AwsSolutions')
+      .flatMap((plugin) =>
+        plugin.violations.map((violation) => `${violation.severity} ${violation.ruleName}`),
+      );
+    expect(findings).toEqual([]);
   });
 });
