@@ -21,6 +21,7 @@ import type {
 } from 'aws-lambda';
 import { BASELINE_ENTRY, type BundleResult, measureBundles } from '@/bench/bundles';
 import { type CountingProxy, type Phase, startCountingProxy } from '@/bench/counting-proxy';
+import { simulatePermissionSetDeployments } from '@/bench/permission-set-simulation';
 import {
   bareJwtVerification,
   bareRsaSignature,
@@ -38,6 +39,10 @@ import { type LocalService, startLocalService } from '@/local/service';
 const ITERATIONS = positiveInt(process.env.BENCH_ITERATIONS, 200);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 20);
 const USERS = 1000;
+/** The deployment simulation: accounts × assignments, and the worker concurrency (the event source's maxConcurrency). */
+const SIMULATED_ACCOUNTS = 1000;
+const SIMULATED_ASSIGNMENTS = 3;
+const SIMULATED_CONCURRENCY = 10;
 const IMPORT_RUNS = 5;
 /** The operations measured, plus one: the bare GetItem runs before each and after the last. */
 const BARE_BLOCKS = 10;
@@ -761,6 +766,17 @@ async function main(): Promise<void> {
   if (!baseline || baseline.error)
     throw new Error(`the baseline bundle failed: ${baseline?.error ?? 'missing'}`);
 
+  // ---- the permission-set deployment engine over 1,000 simulated accounts (issue 6) ----
+  progress(
+    `simulating permission-set deployments: ${SIMULATED_ACCOUNTS} accounts x ${SIMULATED_ASSIGNMENTS} assignments ...`,
+  );
+  const simulation = await simulatePermissionSetDeployments({
+    accounts: SIMULATED_ACCOUNTS,
+    assignments: SIMULATED_ASSIGNMENTS,
+    concurrency: SIMULATED_CONCURRENCY,
+  });
+  const simulatedTotal = SIMULATED_ACCOUNTS * SIMULATED_ASSIGNMENTS;
+
   // ---- targets ----
   const fetch = results.find((result) => result.operation === 'FetchCurrentUser');
   const authorizer = results.find((result) => result.operation.startsWith('Authorizer'));
@@ -793,6 +809,13 @@ async function main(): Promise<void> {
       pass: oversized.length === 0 && functions.every((bundle) => !bundle.error),
     },
     ...signInTargets(results, bareResult),
+    {
+      target: `permission sets: ${SIMULATED_ACCOUNTS} accounts x ${SIMULATED_ASSIGNMENTS} assignments all DEPLOYMENT_COMPLETE, at most ${SIMULATED_CONCURRENCY} workers`,
+      measured: `${JSON.stringify(simulation.deployments)}; ${simulation.iamCallsPerAccount.toFixed(1)} IAM calls/account (${simulation.throttledCalls} throttled, ${simulation.redeliveries} redeliveries); ${(simulation.elapsedMs / 1000).toFixed(1)} s; max ${simulation.maxWorkers} workers, ${simulation.maxInFlight} messages in flight`,
+      pass:
+        simulation.deployments.DEPLOYMENT_COMPLETE === simulatedTotal &&
+        simulation.maxWorkers <= SIMULATED_CONCURRENCY,
+    },
   ];
 
   const totalSeconds = elapsedMs(started) / 1000;
@@ -828,6 +851,7 @@ async function main(): Promise<void> {
         warmup: WARMUP,
         users: USERS,
         operations: results,
+        permissionSetSimulation: simulation,
         bundles: bundles.map((bundle) => ({
           ...bundle,
           sizeRatio: bundle.bytes / baseline.bytes,

@@ -9,6 +9,8 @@ import { ACCOUNT_ROUTES } from '@/lambdas/accounts/routes';
 import { AUDIT_ROUTES } from '@/lambdas/audit/query/routes';
 import { AWS_ROUTES } from '@/lambdas/aws/routes';
 import { GROUP_ROUTES } from '@/lambdas/groups/routes';
+import { PERMISSION_SET_ROUTES } from '@/lambdas/permission-sets/routes';
+import { SCIM_ROUTES } from '@/lambdas/scim/routes';
 import { SIGNIN_ROUTES } from '@/lambdas/signin/routes';
 import { SUPPORT_ROUTES } from '@/lambdas/support/routes';
 import { TASK_ROUTES } from '@/lambdas/tasks/routes';
@@ -49,7 +51,9 @@ export type RouteGrant =
   /** The direct audit sink: the event is in the Audit bucket before the answer (AWS sign-in; ADR 0010). */
   | 'audit:write'
   /** Reads the audit trail through staxid-audit-reader, and CloudTrail through staxid-deployer (ADR 0014). */
-  | 'audit:read';
+  | 'audit:read'
+  /** sqs:SendMessage on the permission-set deployment FIFO queue (ADR 0018). */
+  | 'deployments:enqueue';
 
 export interface RouteDefinition {
   /** Stable identifier, also the OpenAPI operationId. */
@@ -99,6 +103,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...SIGNIN_ROUTES,
   ...SUPPORT_ROUTES,
   ...AUDIT_ROUTES,
+  ...PERMISSION_SET_ROUTES,
+  ...SCIM_ROUTES,
 ];
 
 /** The handler files behind the routes, each once, in a stable order. */

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { FileAuditSink } from '@/lambdas/shared/audit';
@@ -23,6 +24,7 @@ import {
   type ApiServer,
   type Authorizer,
   type HandlerLoader,
+  moduleHandlerLoader,
   REPO_ROOT,
   startApiServer,
 } from '@/local/api-gateway-adapter';
@@ -34,8 +36,15 @@ import {
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
 import { CONSOLE_ROUTES } from '@/local/console';
+import {
+  LocalDeploymentQueue,
+  LocalIam,
+  localAccountMoveConsumer,
+  localPermissionSetRoles,
+} from '@/local/deployer';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
 import { localOrganization, localOrganizationEnvironment } from '@/local/organization';
+import { withLocalDeploymentQueue } from '@/local/permission-sets';
 import { localRevocationConsumer } from '@/local/revocation';
 import {
   type LocalStreamReader,
@@ -137,7 +146,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let tokens: LocalTokenService | undefined;
   let shipper: LocalStreamReader | undefined;
   let revocation: LocalStreamReader | undefined;
+  let permissionSetFanOut: LocalStreamReader | undefined;
   let localAws: LocalAws | undefined;
+  let deploymentQueue: LocalDeploymentQueue | undefined;
   let apiUrl: string | undefined;
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: LOCAL_CREDENTIALS });
   const streams = new DynamoDBStreamsClient({
@@ -155,6 +166,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     error: (message: string, fields?: Readonly<Record<string, unknown>>) =>
       logger.error(`${message} ${JSON.stringify(fields ?? {})}`),
   };
+  const tableDb = createDb(tableName, client);
   try {
     await ensureTable(client, tableName);
     // The table stream's consumers, as in AWS: audit events land under `$STAXID_HOME/audit/`
@@ -173,8 +185,31 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       name: 'session revocation',
       logger: streamLogger,
       consume: localRevocationConsumer({
-        db: createDb(tableName, client),
+        db: tableDb,
         target: new LocalRevocationTarget(join(home, 'revocations')),
+        clock: systemClock,
+        logger: streamLogger,
+      }),
+    });
+    // Permission-set roles (ADR 0018): a local IAM under `$STAXID_HOME/iam/`, the worker run
+    // in-process, and accounts joining or leaving account types followed from the stream.
+    const deploymentStore = new DynamoDeploymentStore(tableDb);
+    deploymentQueue = new LocalDeploymentQueue({
+      store: deploymentStore,
+      iam: new LocalIam(join(home, 'iam')),
+      clock: systemClock,
+      logger: streamLogger,
+    });
+    permissionSetFanOut = await startLocalStreamReader({
+      dynamodb: client,
+      streams,
+      tableName,
+      name: 'permission set fan-out',
+      logger: streamLogger,
+      consume: localAccountMoveConsumer({
+        db: tableDb,
+        store: deploymentStore,
+        queue: deploymentQueue,
         clock: systemClock,
         logger: streamLogger,
       }),
@@ -186,6 +221,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       organization: new SimulatedOrganization(
         organization.file ? { file: organization.file } : organization.description,
       ),
+      permissionSetRoles: localPermissionSetRoles(join(home, 'iam')),
       metadata: async () => {
         if (!apiUrl) throw new Error('the API is not listening yet');
         const response = await fetch(`${apiUrl}/saml/metadata.xml`);
@@ -225,7 +261,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger,
       // The API and, at /console/, the console web app on the same origin (local/console.ts).
       routes: options.routes ?? [...ROUTES, ...CONSOLE_ROUTES],
-      ...(options.loadHandler && { loadHandler: options.loadHandler }),
+      loadHandler: withLocalDeploymentQueue(options.loadHandler ?? moduleHandlerLoader(), deploymentQueue),
       authorize: options.authorize ?? tokens.authorize,
     });
     apiUrl = api.url;
@@ -248,6 +284,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     tokens?.close();
     await shipper?.stop().catch(() => undefined);
     await revocation?.stop().catch(() => undefined);
+    await permissionSetFanOut?.stop().catch(() => undefined);
     await localAws?.close();
     closeClients();
     restoreEnv();
@@ -273,6 +310,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const tokenService = tokens;
   const auditShipper = shipper;
   const revocationReader = revocation;
+  const fanOutReader = permissionSetFanOut;
   const aws = localAws;
   let stopping: Promise<void> | undefined;
   return {
@@ -297,6 +335,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           await revocationReader
             .stop()
             .catch((error: unknown) => logger.error(`session revocations not fully applied: ${error}`));
+          await fanOutReader
+            .stop()
+            .catch((error: unknown) => logger.error(`permission set fan-out: ${error}`));
           await aws.close();
           closeClients();
           restoreEnv();

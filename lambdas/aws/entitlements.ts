@@ -3,10 +3,11 @@ import {
   type AccountRef,
   accountFromItem,
   accountRef,
-  listAccountTypes,
+  accountTypeFromItem,
   type StoredAccountType,
 } from '@/lambdas/accounts/account-items';
-import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
+import { type AssignmentSummary, summariesFromAccountType } from '@/lambdas/permission-sets/items';
+import { BUILTIN_ROLE_NAMES, PERMISSION_SET_ROLE_PATH, roleArn } from '@/lambdas/shared/constants';
 import type { Db } from '@/lambdas/shared/db';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 import {
@@ -15,7 +16,7 @@ import {
   isInWindow,
   type StoredGrant,
 } from '@/lambdas/support/grant-items';
-import { getMany, type Item, queryAll } from '@/lambdas/tasks/store';
+import { getMany, type Item, listByKind, queryAll } from '@/lambdas/tasks/store';
 
 /**
  * What a user may sign in to: every (AWS account, IAM role) they hold, for
@@ -24,7 +25,8 @@ import { getMany, type Item, queryAll } from '@/lambdas/tasks/store';
  * Read in at most two round trips, whatever the size of the organization
  * (docs/decisions/0012-support-access.md):
  * 1. in parallel: the user's GSI2 rows (`USER#<id>`: their group memberships AND their support
- *    grants) and every account type (which carries its access and a summary of its accounts);
+ *    grants) and every account type (which carries its access, a summary of its accounts and
+ *    one of its permission-set assignments, `PermissionSetRoles`);
  * 2. only when an active support grant names an account that no account type lists: those
  *    account items, in parallel BatchGets.
  */
@@ -37,9 +39,17 @@ export interface Entitlement {
   readonly accountName: string;
   /** IAM role name. */
   readonly roleName: string;
+  /** IAM path of the role, for permission sets PERMISSION_SET_ROLE_PATH. @default '/' */
+  readonly rolePath?: string;
   readonly source: 'builtin' | 'permission-set' | 'support';
-  /** For support grants: the session may not outlast the grant's window. */
+  /**
+   * For support grants: the session may not outlast the grant's window. For permission sets:
+   * the permission set's MaxSessionDuration.
+   */
   readonly sessionDurationSeconds?: number;
+  /** For permission sets: the permission set and the assignment that grant the role. */
+  readonly permissionSetId?: string;
+  readonly assignmentId?: string;
   readonly supportGrantId?: string;
   readonly caseReference?: string;
 }
@@ -49,7 +59,8 @@ export const SUPPORT_SESSION_SECONDS = { max: 3600, min: 900 } as const;
 
 /** Every role `userId` holds at `now`, sorted by account name, AWS account id and role name. */
 export async function entitlementsOf(db: Db, userId: string, now: Date): Promise<Entitlement[]> {
-  const [rows, types] = await Promise.all([userRows(db, userId), listAccountTypes(db)]);
+  const [rows, typeItems] = await Promise.all([userRows(db, userId), listByKind(db, 'ACCOUNTTYPE')]);
+  const types = typeItems.map(accountTypeFromItem);
   const groups = new Set<string>();
   const grants: StoredGrant[] = [];
   for (const row of rows) {
@@ -62,12 +73,47 @@ export async function entitlementsOf(db: Db, userId: string, now: Date): Promise
   }
   // A grant holds only while its engineer is still in the support group that made them one.
   const usable = grants.filter((grant) => groups.has(grant.supportGroupId));
-  const builtin = builtinFrom(types, groups);
-  if (usable.length === 0) return sortEntitlements(builtin);
+  const held = [...builtinFrom(types, groups), ...permissionSetsFrom(typeItems, groups)];
+  if (usable.length === 0) return sortEntitlements(firstPerRole(held));
   const accounts = await accountsByGrant(db, usable, types);
   return sortEntitlements(
-    firstPerRole([...builtin, ...supportFrom(longestFirst(usable), types, accounts, now)]),
+    firstPerRole([...held, ...supportFrom(longestFirst(usable), types, accounts, now)]),
   );
+}
+
+/** The ARN of an entitlement's role, with its path (`role/staxid/<name>` for permission sets). */
+export function entitlementRoleArn(partition: string, entitlement: Entitlement): string {
+  return roleArn(
+    partition,
+    entitlement.awsAccountId,
+    `${(entitlement.rolePath ?? '/').slice(1)}${entitlement.roleName}`,
+  );
+}
+
+/**
+ * Permission-set roles through group → account type's assignment summary, on the type's
+ * ACTIVE accounts. Offered as soon as the assignment exists, deployed or not: a role not yet
+ * deployed fails at sign-in with AWS's own error (docs/decisions/0017-permission-sets.md).
+ */
+function permissionSetsFrom(typeItems: readonly Item[], groups: ReadonlySet<string>): Entitlement[] {
+  return typeItems.flatMap((item) => {
+    const held = summariesFromAccountType(item).filter((summary) => groups.has(summary.GroupId));
+    if (held.length === 0) return [];
+    const accounts = accountTypeFromItem(item).accounts.filter(canSignInTo);
+    return accounts.flatMap((account) => held.map((summary) => permissionSetEntitlement(account, summary)));
+  });
+}
+
+function permissionSetEntitlement(account: AccountRef, summary: AssignmentSummary): Entitlement {
+  return {
+    ...accountPart(account),
+    roleName: summary.RoleName,
+    rolePath: PERMISSION_SET_ROLE_PATH,
+    source: 'permission-set',
+    sessionDurationSeconds: summary.MaxSessionDuration,
+    permissionSetId: summary.PermissionSetId,
+    assignmentId: summary.AssignmentId,
+  };
 }
 
 /** The user's inverse rows on GSI2: memberships (`GROUP#`) and support grants (`SUPPORTGRANT#`), one Query. */
@@ -179,7 +225,8 @@ function longestFirst(grants: readonly StoredGrant[]): StoredGrant[] {
 
 /**
  * One entitlement per (account, role), the first one listed: built-in roles come first, as
- * a role the user holds anyway needs no support grant.
+ * a role the user holds anyway needs no support grant; a permission set assigned to two of
+ * the user's groups on one account type is one role.
  */
 function firstPerRole(entitlements: readonly Entitlement[]): Entitlement[] {
   const byRole = new Map<string, Entitlement>();

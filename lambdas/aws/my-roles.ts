@@ -1,5 +1,4 @@
-import { type Entitlement, entitlementsOf } from '@/lambdas/aws/entitlements';
-import { roleArn } from '@/lambdas/shared/constants';
+import { type Entitlement, entitlementRoleArn, entitlementsOf } from '@/lambdas/aws/entitlements';
 import type { Clock, Db } from '@/lambdas/shared/db';
 import { ForbiddenError } from '@/lambdas/shared/errors';
 import type { Caller } from '@/lambdas/shared/permissions';
@@ -43,7 +42,7 @@ function roleResponse(partition: string, entitlement: Entitlement) {
     AccountId: entitlement.awsAccountId,
     AccountName: entitlement.accountName,
     RoleName: entitlement.roleName,
-    RoleArn: roleArn(partition, entitlement.awsAccountId, entitlement.roleName),
+    RoleArn: entitlementRoleArn(partition, entitlement),
     Source: entitlement.source,
     ...(entitlement.supportGrantId && { SupportAccessGrantId: entitlement.supportGrantId }),
     ...(entitlement.caseReference && { CaseReference: entitlement.caseReference }),

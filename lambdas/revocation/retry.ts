@@ -31,6 +31,8 @@ const TRANSIENT_ERRORS = new Set([
   'InternalFailure',
   'ConcurrentModification',
   'ConcurrentModificationException',
+  // IAM: the entity is being changed by another request; it becomes modifiable again shortly.
+  'EntityTemporarilyUnmodifiable',
 ]);
 
 /** Whether an error from IAM or STS is worth retrying (throttling, 5xx, a concurrent edit). */

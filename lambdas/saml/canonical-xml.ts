@@ -11,8 +11,14 @@
  * All attributes staxid writes are unprefixed, so sorting by name is c14n's attribute order.
  */
 
-/** Characters XML 1.0 can carry at all (the `Char` production); anything else cannot be escaped. */
-const NOT_AN_XML_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+/**
+ * Characters XML 1.0 can carry at all (the `Char` production); anything else cannot be
+ * escaped. NEL (U+0085) and LINE SEPARATOR (U+2028) are refused too: XML 1.1 parsers (and
+ * some 1.0 ones, @xmldom/xmldom among them) turn them into line feeds, which would change
+ * the signed bytes on the way.
+ */
+const NOT_AN_XML_CHARACTER =
+  /[^\t\n\r\u0020-\u0084\u0086-\u2027\u2029-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /** A value holds a character XML 1.0 cannot represent (a control character, a lone surrogate). */
 export class XmlCharacterError extends Error {

@@ -11,7 +11,8 @@ import { assertMatchesSchema, type CoreSchemaName } from '@/lambdas/shared/spec-
 /**
  * The HTTP pipeline every API handler runs through, as middy middlewares:
  * caller → authorization → JSON body → schema validation → handler, with the error
- * mapper turning any thrown error into the spec's `{"Error": "..."}` body.
+ * mapper turning any thrown error into the spec's `{"Error": "..."}` body (or, for the
+ * permission-sets API, its `{"Error": {"Code", "Message"}}`: see ErrorFormat).
  *
  * Handlers stay thin: they receive an `ApiRequest` and return an `ApiResponse`; no
  * API Gateway types reach domain code.
@@ -49,6 +50,19 @@ export interface OperationOptions<Body = unknown> {
   readonly parseBody?: (body: unknown) => Body;
   /** @default the shared JSON logger */
   readonly logger?: Logger;
+  /** The error body of the operation's spec. @default 'identity' */
+  readonly errorFormat?: ErrorFormat;
+}
+
+/**
+ * The error body each Stax spec defines: the identity API (/20190206) sends `{"Error": "..."}`,
+ * the permission-sets API (/20210321) `{"Error": {"Code": <HTTP status>, "Message": "..."}}`.
+ */
+export type ErrorFormat = 'identity' | 'permission-sets';
+
+/** An error response body in `format`. */
+export function errorBody(format: ErrorFormat, status: number, message: string) {
+  return format === 'identity' ? { Error: message } : { Error: { Code: status, Message: message } };
 }
 
 export { CALLER_CONTEXT };
@@ -150,26 +164,35 @@ const validateBody = (
 });
 
 /** Maps every error to a response. The only place domain errors become HTTP statuses. */
-export const errorMapper = (log: Logger): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
+export const errorMapper = (
+  log: Logger,
+  format: ErrorFormat = 'identity',
+): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     const { error } = request;
     const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
     if (error instanceof DomainError) {
       if (error.status >= 500) log.error('request failed', { requestId, ...errorFields(error) });
-      request.response = json(error.status, { Error: error.message });
+      request.response = json(error.status, errorBody(format, error.status, error.message));
       return;
     }
     if (error instanceof AuditWriteError) {
       log.error('audit write failed: request refused', { requestId, ...errorFields(error.cause) });
-      request.response = json(503, {
-        Error: `Nothing was changed: the change could not be audited. Try again later (request id ${requestId})`,
-      });
+      request.response = json(
+        503,
+        errorBody(
+          format,
+          503,
+          `Nothing was changed: the change could not be audited. Try again later (request id ${requestId})`,
+        ),
+      );
       return;
     }
     log.error('unexpected error', { requestId, ...errorFields(error) });
-    request.response = json(500, {
-      Error: `Internal error: quote request id ${requestId} to your administrator`,
-    });
+    request.response = json(
+      500,
+      errorBody(format, 500, `Internal error: quote request id ${requestId} to your administrator`),
+    );
   },
 });
 
@@ -180,7 +203,7 @@ export function apiHandler<Body = unknown>(
 ) {
   const log = options.logger ?? defaultLogger;
   return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
-    .use(errorMapper(log))
+    .use(errorMapper(log, options.errorFormat))
     .use(resolveCaller())
     .use(authorize(options.operationId))
     .use(validateBody(options.requestSchema, options.parseBody))
@@ -202,9 +225,10 @@ export function apiHandler<Body = unknown>(
 export function publicHandler(
   handle: (event: APIGatewayProxyEvent) => Promise<ApiResponse>,
   log: Logger = defaultLogger,
+  format: ErrorFormat = 'identity',
 ) {
   return middy<ApiEvent, APIGatewayProxyResult, Error, Context>()
-    .use(errorMapper(log))
+    .use(errorMapper(log, format))
     .handler(async (event) => {
       return toResult(await handle(event));
     });

@@ -13,6 +13,12 @@
  * | API token            | APITOKEN#<accessKey>    | APITOKEN          | APITOKEN / <createdTs>      |                                      |
  * | task                 | TASK#<id>               | TASK              |                             |                                      |
  * | uniqueness guard     | UNIQUE#<kind>#<value>   | UNIQUE            |                             |                                      |
+ * | permission set       | PERMSET#<id>            | PERMSET           | PERMSET / <lower name>      |                                      |
+ * | PS name guard        | UNIQUE#PERMSETNAME#<lower name> | UNIQUE    |                             |                                      |
+ * | PS assignment        | PERMSET#<psId>          | ASSIGNMENT#<id>   |                             | ACCOUNTTYPE#<typeId> / PSASSIGNMENT#<id> |
+ * | PS deployment        | PERMSET#<psId>          | DEPLOYMENT#<assignmentId>#<awsAccountId> |      |                                      |
+ * | SCIM token           | SCIMTOKEN#<id>          | SCIMTOKEN         | SCIMTOKEN / <createdTs>#<id> |                                     |
+ * | SCIM token counter   | SCIMTOKENS              | COUNTER           |                             |                                      |
  * | federated identity   | UNIQUE#FEDERATED#<lower Cognito username> | UNIQUE  | → the staxid UserId (ADR 0016) |                  |
  * | audit outbox event   | AUDIT#<eventId>         | AUDIT             |                             |                                      |
  * | support grant        | SUPPORTGRANT#<id>       | SUPPORTGRANT      | SUPPORTGRANT / <createdTs>#<id> | USER#<userId> / SUPPORTGRANT#<id> |
@@ -25,6 +31,12 @@
  *
  * An audit outbox item holds one audit event until the table's stream has delivered it to the
  * Audit bucket (audit-outbox.ts, ADR 0010); it expires by `ttl`.
+ *
+ * A SCIM-provisioned user with an `externalId` also carries GSI2 `SCIMEXTERNALID#<value>` / `USER`,
+ * so `externalId eq` is one Query (ADR 0015). An account type also carries `PermissionSetRoles`
+ * (assignment id → `{AssignmentId, PermissionSetId, RoleName, GroupId, MaxSessionDuration}`) of
+ * its live permission-set assignments, written in the assignment's transaction (ADR 0017); a
+ * deployment item may carry `RequestedStatus` and `StatusReason` (ADR 0018).
  *
  * A support grant (lambdas/support/grant-items.ts) sits on its engineer's GSI2 partition beside
  * their memberships, so entitlements read both with one Query; it carries a `ttl`.

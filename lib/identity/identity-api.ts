@@ -13,6 +13,7 @@ import {
   RestApi,
   TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AUTHORIZER_ENV } from '@/lambdas/auth/authorizer-env';
@@ -201,6 +202,7 @@ export class IdentityApi extends Construct {
     this.authorizer._attachToApi(this.api);
 
     const functions = new Map<string, StaxidFunction>([[AUTHORIZER_HANDLER, this.authorizerFunction]]);
+    const roles = new ExecutionRoles(this, props.routes);
     for (const route of props.routes) {
       let fn = functions.get(route.handler);
       if (!fn) {
@@ -209,7 +211,8 @@ export class IdentityApi extends Construct {
           entry: route.handler,
           description: `staxid: ${route.method} ${route.path}`,
           logRetention: props.logRetention,
-          ...(roleName && { roleName }),
+          // A fixed role name is one function's alone; otherwise functions with the same grants share a role.
+          ...(roleName ? { roleName } : { executionRole: roles.for(route.handler) }),
         });
         functions.set(route.handler, fn);
       }
@@ -339,4 +342,41 @@ function accessLogFormat(): AccessLogFormat {
       xrayTraceId: AccessLogField.contextXrayTraceId(),
     }),
   );
+}
+
+/**
+ * One execution role per set of route grants (lambdas/routes.ts `grants`), shared by the
+ * functions whose routes ask for exactly that set: each function still holds only what its
+ * routes need, and the stack stays far below CloudFormation's 500 resources (a role and a
+ * policy per function would not, ADR 0003).
+ */
+class ExecutionRoles {
+  private readonly roles = new Map<string, Role>();
+  private readonly grantsByHandler = new Map<string, string>();
+
+  constructor(
+    private readonly scope: Construct,
+    routes: readonly RouteDefinition[],
+  ) {
+    const grants = new Map<string, Set<string>>();
+    for (const route of routes) {
+      const set = grants.get(route.handler) ?? new Set<string>();
+      for (const grant of route.grants ?? []) set.add(grant);
+      grants.set(route.handler, set);
+    }
+    for (const [handler, set] of grants) this.grantsByHandler.set(handler, [...set].sort().join(' '));
+  }
+
+  for(handler: string): Role {
+    const signature = this.grantsByHandler.get(handler) ?? '';
+    let role = this.roles.get(signature);
+    if (!role) {
+      role = new Role(this.scope, `ExecutionRole${this.roles.size + 1}`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of the staxid API functions granted: ${signature || 'nothing'}`,
+      });
+      this.roles.set(signature, role);
+    }
+    return role;
+  }
 }

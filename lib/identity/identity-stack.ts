@@ -13,6 +13,7 @@ import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
 import { AuditReaderRole } from '@/lib/identity/audit-reader-role';
 import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
+import { PermissionSetDeployment } from '@/lib/identity/permission-set-deployment';
 import { SessionRevocation } from '@/lib/identity/revocation';
 import {
   applyAuthorizerGrants,
@@ -64,6 +65,8 @@ export class IdentityStack extends Stack {
   readonly deployerRole: DeployerRole;
   /** Revokes disabled users' AWS sessions in member accounts (ADR 0013). */
   readonly sessionRevocation: SessionRevocation;
+  /** Deploys permission-set roles into member accounts (ADR 0018). */
+  readonly permissionSetDeployment: PermissionSetDeployment;
   /** `staxid-audit-reader`: assumed by the audit query function only. */
   readonly auditReaderRole: AuditReaderRole;
   /** Every function, by handler file (relative to the repository root). */
@@ -176,6 +179,12 @@ export class IdentityStack extends Stack {
       deployerRole: this.deployerRole,
       logRetention: identity.logRetentionDays,
     });
+    // Permission-set roles in member accounts, kept true by the stream and a schedule (ADR 0018).
+    this.permissionSetDeployment = new PermissionSetDeployment(this, 'PermissionSetDeployment', {
+      table: this.table,
+      deployerRole: this.deployerRole,
+      logRetention: identity.logRetentionDays,
+    });
     this.auditReaderRole = new AuditReaderRole(this, 'AuditReader', {
       loggingAccount: config.accounts.logging,
     });
@@ -192,6 +201,7 @@ export class IdentityStack extends Stack {
       auditReaderRole: this.auditReaderRole,
       deployerRole: this.deployerRole,
       samlSigningKey: this.samlSigningKey,
+      deploymentQueue: this.permissionSetDeployment.queue,
       // From the API id, not `api.url`: a reference to the deployment would be circular.
       apiUrl: `https://${api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE_NAME}`,
     };

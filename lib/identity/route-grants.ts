@@ -3,7 +3,9 @@ import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { AUDIT_QUERY_ENV } from '@/lambdas/audit/query/env';
+import { DEPLOYMENT_QUEUE_URL_ENV } from '@/lambdas/deployments/messages';
 import type { RouteDefinition, RouteGrant } from '@/lambdas/routes';
 import { SAML_ENV } from '@/lambdas/saml/signer';
 import { AUDIT_ENV } from '@/lambdas/shared/audit';
@@ -56,6 +58,8 @@ export interface RouteGrantResources {
   readonly auditWriterRole: AuditWriterRole;
   readonly auditReaderRole: AuditReaderRole;
   readonly deployerRole: DeployerRole;
+  /** The permission-set deployment queue (ADR 0018). */
+  readonly deploymentQueue: IQueue;
   /** Signs SAML responses for AWS sign-in (ADR 0011). */
   readonly samlSigningKey: IKey;
   /** The API's base URL, built without a reference to its deployment (which would be circular). */
@@ -118,6 +122,10 @@ export function applyRouteGrants(
   // AWS sign-in answers only once its event is in the bucket (ADR 0010).
   if (grants.has('audit:write')) grantAudit(fn, resources);
   if (grants.has('audit:read')) grantAuditRead(fn, resources);
+  if (grants.has('deployments:enqueue')) {
+    resources.deploymentQueue.grantSendMessages(fn);
+    fn.addEnvironment(DEPLOYMENT_QUEUE_URL_ENV, resources.deploymentQueue.queueUrl);
+  }
   if (routes.some((route) => route.operationId === 'public.ReadConfig')) {
     fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
     fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolId, resources.userPool.userPoolId);

@@ -68,7 +68,8 @@ export class CallerScopedRole extends Construct {
   allowAssumeBy(holder: RoleHolder): Grant {
     const callerRole = holder.role;
     if (!callerRole) throw new Error(`${this.node.path}: the caller has no IAM role to trust`);
-    this.callers.push(callerRole);
+    // Functions may share an execution role: trust each role once.
+    if (!this.callers.includes(callerRole)) this.callers.push(callerRole);
     return this.role.grantAssumeRole(callerRole);
   }
 }

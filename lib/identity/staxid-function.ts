@@ -51,6 +51,11 @@ export interface StaxidFunctionProps {
    * must name (by `aws:PrincipalArn`). @default - a generated name
    */
   readonly roleName?: string;
+  /**
+   * A role shared with other functions that are granted exactly the same (lib/identity/
+   * identity-api.ts). @default a role of the function's own
+   */
+  readonly executionRole?: Role;
 }
 
 /** What a function may do with the table. */
@@ -74,11 +79,13 @@ export class StaxidFunction extends NodejsFunction {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const role = new Role(scope, `${id}ServiceRole`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the staxid function for ${props.entry}`,
-      ...(props.roleName && { roleName: props.roleName }),
-    });
+    const role =
+      props.executionRole ??
+      new Role(scope, `${id}ServiceRole`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of the staxid function for ${props.entry}`,
+        ...(props.roleName && { roleName: props.roleName }),
+      });
     super(scope, id, {
       entry,
       handler: 'handler',

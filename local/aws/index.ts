@@ -35,6 +35,8 @@ export interface LocalAwsOptions {
   readonly now?: () => Date;
   /** @default $STAXID_BUILTIN_SESSION_SECONDS, else 3600 */
   readonly builtinSessionSeconds?: number;
+  /** Permission-set roles (under `/staxid/`) the local deployer has created (local/deployer.ts). */
+  readonly permissionSetRoles?: (roleArn: string) => AwsRole | undefined;
 }
 
 export interface LocalAws {
@@ -58,6 +60,7 @@ export async function localAwsDirectory(input: {
   metadata: () => Promise<string>;
   organization: Organization;
   builtinSessionSeconds: number;
+  permissionSetRoles?: (roleArn: string) => AwsRole | undefined;
 }): Promise<Directory> {
   const [metadata, accounts] = await Promise.all([input.metadata(), input.organization.listAccounts()]);
   const active = new Set(
@@ -69,7 +72,9 @@ export async function localAwsDirectory(input: {
     providers: (accountId) => (active.has(accountId) ? metadata : undefined),
     roles: (roleArn) => {
       const match = /^arn:aws:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(roleArn);
-      return match?.[1] && match[2] && active.has(match[1]) && builtinRoles.has(match[2]) ? role : undefined;
+      if (match?.[1] && match[2] && active.has(match[1]) && builtinRoles.has(match[2])) return role;
+      const custom = /^arn:aws:iam::(\d{12}):role\/staxid\//.exec(roleArn);
+      return custom?.[1] && active.has(custom[1]) ? input.permissionSetRoles?.(roleArn) : undefined;
     },
   };
 }

@@ -248,7 +248,13 @@ const STATUSES: readonly AccountStatus[] = ['ACTIVE', 'ACTIVE', 'SUSPENDED', 'CL
 const GRANT_STATUSES: readonly StoredGrantStatus[] = ['ACTIVE', 'ACTIVE', 'PENDING', 'REVOKED'];
 const ROLE_NAMES = Object.values(BUILTIN_ROLE_NAMES);
 
-/** Random organizations over a few users, groups, account types and accounts. */
+/** The permission sets random organizations assign (names are unique, as the API keeps them). */
+const PERMISSION_SETS = [
+  { id: newId(), name: 'DataReader', seconds: 3600 },
+  { id: newId(), name: 'Operator', seconds: 43_200 },
+];
+
+/** Random organizations over a few users, groups, account types (with permission-set assignments) and accounts. */
 const organizations = fc
   .record({
     users: fc.integer({ min: 1, max: 3 }),
@@ -264,6 +270,12 @@ const organizations = fc
       memberships: fc.array(fc.tuple(fc.nat(size.users - 1), fc.nat(Math.max(0, size.groups - 1))), {
         maxLength: 8,
       }),
+      typePermissionSets: fc.array(
+        fc.array(fc.tuple(fc.nat(Math.max(0, size.groups - 1)), fc.nat(PERMISSION_SETS.length - 1)), {
+          maxLength: 3,
+        }),
+        { minLength: size.types, maxLength: size.types },
+      ),
       typeRoles: fc.array(
         fc.array(fc.tuple(fc.nat(Math.max(0, size.groups - 1)), fc.constantFrom(...ACCESS_LEVELS)), {
           maxLength: 4,
@@ -301,6 +313,21 @@ const organizations = fc
       roles: (raw.typeRoles[i] ?? []).flatMap(([group, level]) => {
         const groupId = groups[group]?.id;
         return groupId ? [{ GroupId: groupId, RoleName: level }] : [];
+      }),
+      permissionSets: (raw.typePermissionSets[i] ?? []).flatMap(([group, index]) => {
+        const groupId = groups[group]?.id;
+        const set = PERMISSION_SETS[index];
+        return groupId && set
+          ? [
+              {
+                AssignmentId: newId(),
+                PermissionSetId: set.id,
+                RoleName: set.name,
+                GroupId: groupId,
+                MaxSessionDuration: set.seconds,
+              },
+            ]
+          : [];
       }),
     }));
     const accounts: ModelAccount[] = raw.accounts.map((account, i) => {
@@ -375,6 +402,24 @@ function reference(model: Model, userId: string, now: Date): Entitlement[] {
       }
     }
   }
+  for (const account of model.accounts.filter(usable)) {
+    const type = model.types.find((t) => t.id === account.typeId);
+    const held = (type?.permissionSets ?? []).filter((summary) => myGroups.includes(summary.GroupId));
+    for (const summary of [...held].sort((a, b) => (a.AssignmentId < b.AssignmentId ? -1 : 1))) {
+      if (has(account.id, summary.RoleName)) continue;
+      result.push({
+        accountId: account.id,
+        awsAccountId: account.awsAccountId,
+        accountName: account.name,
+        roleName: summary.RoleName,
+        rolePath: '/staxid/',
+        source: 'permission-set',
+        sessionDurationSeconds: summary.MaxSessionDuration,
+        permissionSetId: summary.PermissionSetId,
+        assignmentId: summary.AssignmentId,
+      });
+    }
+  }
   const live = model.grants.filter(
     (g) =>
       g.userId === userId &&
@@ -420,7 +465,7 @@ function reference(model: Model, userId: string, now: Date): Entitlement[] {
 }
 
 describe('entitlementsOf, property', () => {
-  it('equals the naive reference over random organizations, in at most two round trips', async () => {
+  it('equals the naive reference over random organizations, permission sets included, in at most two round trips', async () => {
     await fc.assert(
       fc.asyncProperty(organizations, async ({ model, userId }) => {
         await clearTable(table);

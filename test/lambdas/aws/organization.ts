@@ -10,6 +10,7 @@ import {
   type RoleGrant,
 } from '@/lambdas/accounts/account-items';
 import { groupItem, groupNameGuard, membershipItem } from '@/lambdas/groups/group-items';
+import { type AssignmentSummary, SUMMARY_ATTRIBUTE } from '@/lambdas/permission-sets/items';
 import type { Db } from '@/lambdas/shared/db';
 import { grantItem, grantTtl, type StoredGrant } from '@/lambdas/support/grant-items';
 import type { Item } from '@/lambdas/tasks/store';
@@ -28,6 +29,8 @@ export interface ModelType {
   readonly id: string;
   readonly name: string;
   readonly roles: readonly RoleGrant[];
+  /** Permission-set assignments on the type, as its `PermissionSetRoles` summary holds them. */
+  readonly permissionSets?: readonly AssignmentSummary[];
 }
 
 export interface Model {
@@ -60,8 +63,8 @@ export function modelItems(model: Model): Item[] {
         version: 1,
       }),
     ),
-    ...model.types.map((type) =>
-      accountTypeItem({
+    ...model.types.map((type) => ({
+      ...accountTypeItem({
         id: type.id,
         name: type.name,
         createdTs: TS,
@@ -77,7 +80,12 @@ export function modelItems(model: Model): Item[] {
             Status: account.status,
           })),
       }),
-    ),
+      ...(type.permissionSets && {
+        [SUMMARY_ATTRIBUTE]: Object.fromEntries(
+          type.permissionSets.map((summary) => [summary.AssignmentId, summary]),
+        ),
+      }),
+    })),
     ...model.grants.map((grant) => grantItem(grant, grantTtl(grant))),
   ];
 }

@@ -48,6 +48,11 @@ describe('element', () => {
     );
   });
 
+  test('refuses NEL and LINE SEPARATOR, which some parsers turn into line feeds (found by the property above)', () => {
+    expect(() => element('p:E', { Value: 'a\u2028b' })).toThrow(XmlCharacterError);
+    expect(() => element('p:E', {}, 'a\u0085b')).toThrow(XmlCharacterError);
+  });
+
   test('sorts namespace declarations first, then attributes by code unit, and writes end tags', () => {
     expect(element('a:E', { b: '1', B: '2', 'xmlns:a': 'urn:a', A: '3' })).toBe(
       '<a:E xmlns:a="urn:a" A="3" B="2" b="1"></a:E>',

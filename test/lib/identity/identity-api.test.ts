@@ -86,10 +86,12 @@ describe('IdentityApi REST API', () => {
 
 describe('IdentityApi routes', () => {
   test.each(ROUTES.map((route) => [route.operationId, route] as const))(
-    '%s is a method with its auth, on its own function',
+    '%s is a method with its auth, on the function of its handler file',
     (_, route) => {
+      // A handler file serving several routes is one function, described by its first route.
+      const first = ROUTES.find((candidate) => candidate.handler === route.handler) ?? route;
       const fnId = logicalIdOf(template, 'AWS::Lambda::Function', {
-        Description: `staxid: ${route.method} ${route.path}`,
+        Description: `staxid: ${first.method} ${first.path}`,
       });
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: route.method,
@@ -103,9 +105,9 @@ describe('IdentityApi routes', () => {
     },
   );
 
-  test('builds one function per handler file plus the authorizer, the two Cognito triggers, the audit shipper and the two of session revocation', () => {
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 6);
-    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 6);
+  test('builds one function per handler file plus the authorizer, the two Cognito triggers, the audit shipper, the two of session revocation and the three of permission-set deployment', () => {
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 9);
+    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 9);
   });
 
   test('creates the resources of every path, nested', () => {

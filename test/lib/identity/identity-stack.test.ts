@@ -109,9 +109,9 @@ describe('IdentityStack members', () => {
       expect(fn).toBeInstanceOf(StaxidFunction);
       expect(fn.entryPath).toBe(handler);
     }
-    // ...plus the Cognito post-authentication and pre-token-generation triggers, the audit outbox's shipper and session revocation's
+    // ...plus the Cognito post-authentication and pre-token-generation triggers, the audit outbox's shipper, permission-set deployment's worker, fan-out and reconcile, and session revocation's
     // fan-out and worker, which are not behind the API.
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 6);
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 9);
   });
 
   test('the table, pool, client, API and authorizer members are the resources in the template', () => {

@@ -116,11 +116,11 @@ describe('DeployerRole', () => {
           Match.objectLike({
             Principal: { AWS: root },
             Condition: {
-              // Session revocation's worker is always a caller (ADR 0013).
+              // Session revocation's worker is always a caller (ADR 0013), with the other workers.
               ArnEquals: {
-                'aws:PrincipalArn': [
+                'aws:PrincipalArn': Match.arrayWith([
                   { 'Fn::GetAtt': [Match.stringLikeRegexp('^SessionRevocationWorker'), 'Arn'] },
-                ],
+                ]),
               },
             },
           }),

@@ -1,0 +1,172 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
+import { retrying } from '@/lambdas/deployments/converge';
+import {
+  type DeploymentItem,
+  type DeploymentStore,
+  type PermissionSetItem,
+  permissionSetPk,
+  requestDeployment,
+} from '@/lambdas/deployments/deployment-store';
+import type { DeploymentQueue } from '@/lambdas/deployments/messages';
+import { desiredRole, planRole, type RoleChange } from '@/lambdas/deployments/role-model';
+import type { RetryOptions } from '@/lambdas/revocation/retry';
+import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
+import type { Clock, Db } from '@/lambdas/shared/db';
+import { errorFields, type Logger } from '@/lambdas/shared/logger';
+
+/**
+ * The scheduled reconcile (issue 6, item 4): every deployment in DEPLOYMENT_COMPLETE has its
+ * live role read and compared with the permission set. A role changed or deleted outside
+ * staxid is drift: it is recorded as a `permissionSets.DriftDetected` audit event naming what
+ * differed, and a `deploy` is requested (UPDATE_REQUESTED / CREATE_REQUESTED) and enqueued
+ * so that the worker repairs it. One deployment's failure is logged and does not stop the rest.
+ */
+
+export interface ReconcileDeps {
+  readonly db: Db;
+  readonly store: DeploymentStore;
+  readonly iam: AccountIamProvider;
+  readonly queue: DeploymentQueue;
+  readonly audit: AuditSink;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly retry?: RetryOptions;
+}
+
+export interface ReconcileSummary {
+  readonly checked: number;
+  readonly drifted: number;
+  readonly failed: number;
+}
+
+/** The audit event type of a drift. */
+export const DRIFT_DETECTED = 'permissionSets.DriftDetected';
+
+/** Checks every completed deployment of every permission set. */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
+  let checked = 0;
+  let drifted = 0;
+  let failed = 0;
+  for (const permissionSet of await listPermissionSets(deps.db)) {
+    for (const deployment of await completedDeployments(deps.db, permissionSet.Id)) {
+      checked++;
+      try {
+        if (await reconcileDeployment(deps, permissionSet, deployment)) drifted++;
+      } catch (error) {
+        failed++;
+        deps.logger.error('reconcile of a permission set role failed; the next run tries again', {
+          permissionSetId: permissionSet.Id,
+          awsAccountId: deployment.AwsAccountId,
+          ...errorFields(error),
+        });
+      }
+    }
+  }
+  deps.logger.info('permission set reconcile finished', { checked, drifted, failed });
+  return { checked, drifted, failed };
+}
+
+/** Compares one role with its permission set; on drift audits it and requests a repair. True on drift. */
+async function reconcileDeployment(
+  deps: ReconcileDeps,
+  permissionSet: PermissionSetItem,
+  deployment: DeploymentItem,
+): Promise<boolean> {
+  const desired = desiredRole(permissionSet, deps.iam.partition, deployment.AwsAccountId);
+  const iam = await deps.iam.account(deployment.AwsAccountId);
+  const live = await retrying(() => iam.readRole(desired.name), deps.retry);
+  const changes = planRole(desired, live);
+  if (changes.length === 0) return false;
+  const now = deps.clock.now();
+  await deps.audit.write(
+    auditEvent({
+      type: DRIFT_DETECTED,
+      actor: { type: 'system', id: 'staxid-permission-set-reconcile' },
+      targets: [
+        { type: 'permission-set', id: permissionSet.Id, name: permissionSet.Name },
+        { type: 'account', id: deployment.AccountId },
+      ],
+      detail: {
+        awsAccountId: deployment.AwsAccountId,
+        assignmentId: deployment.AssignmentId,
+        roleName: desired.name,
+        differences: changes.map(describe),
+      },
+      time: now,
+    }),
+  );
+  const message = await requestDeployment(
+    deps.store,
+    {
+      permissionSetId: deployment.PermissionSetId,
+      assignmentId: deployment.AssignmentId,
+      awsAccountId: deployment.AwsAccountId,
+      accountId: deployment.AccountId,
+      action: 'deploy',
+    },
+    now.toISOString(),
+    'DEPLOYMENT_COMPLETE',
+  );
+  if (message) await deps.queue.enqueue([message]);
+  return true;
+}
+
+/** What differs, in words an auditor reads: `role missing`, `inline policy s3 differs`, ... */
+function describe(change: RoleChange): string {
+  switch (change.kind) {
+    case 'createRole':
+      return 'role missing';
+    case 'updateRole':
+      return 'description or MaxSessionDuration differs';
+    case 'updateTrustPolicy':
+      return 'trust policy differs';
+    case 'putInlinePolicy':
+      return `inline policy ${change.policyName} missing or differs`;
+    case 'deleteInlinePolicy':
+      return `inline policy ${change.policyName} added outside staxid`;
+    case 'attachManagedPolicy':
+      return `managed policy ${change.policyArn} detached`;
+    case 'detachManagedPolicy':
+      return `managed policy ${change.policyArn} attached outside staxid`;
+    case 'tagRole':
+      return `tags ${Object.keys(change.tags).sort().join(', ')} missing or differ`;
+    case 'untagRole':
+      return `tags ${change.keys.join(', ')} added outside staxid`;
+    case 'deleteRole':
+      return 'role to be deleted';
+  }
+}
+
+async function listPermissionSets(db: Db): Promise<PermissionSetItem[]> {
+  const items = await queryAll<PermissionSetItem>(db, {
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': 'PERMSET' },
+  });
+  return items.filter((item) => item.Status !== 'DELETED');
+}
+
+async function completedDeployments(db: Db, permissionSetId: string): Promise<DeploymentItem[]> {
+  const items = await queryAll<DeploymentItem>(db, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': permissionSetPk(permissionSetId), ':prefix': 'DEPLOYMENT#' },
+  });
+  return items.filter((item) => item.Status === 'DEPLOYMENT_COMPLETE');
+}
+
+async function queryAll<T>(
+  db: Db,
+  query: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(
+      new QueryCommand({ ...query, TableName: db.tableName, ExclusiveStartKey: startKey }),
+    );
+    items.push(...((page.Items ?? []) as T[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
