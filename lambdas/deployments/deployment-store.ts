@@ -2,6 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
 import type { PermissionSetRoleSource } from '@/lambdas/deployments/role-model';
+import {
+  assignmentKey,
+  DEPLOYMENT_STATUSES,
+  type DeploymentStatus,
+  deploymentKey,
+  permissionSetKey,
+} from '@/lambdas/permission-sets/items';
 import type { Db } from '@/lambdas/shared/db';
 
 /**
@@ -12,20 +19,8 @@ import type { Db } from '@/lambdas/shared/db';
  * DynamoDeploymentStore is the table; the simulation keeps the same items in memory.
  */
 
-export const DEPLOYMENT_STATUSES = [
-  'CREATE_REQUESTED',
-  'UPDATE_REQUESTED',
-  'DEPLOYMENT_IN_PROGRESS',
-  'DEPLOYMENT_FAILED',
-  'DEPLOYMENT_COMPLETE',
-  'DELETE_REQUESTED',
-  'DELETE_IN_PROGRESS',
-  'DELETE_FAILED',
-  'DELETE_COMPLETE',
-] as const;
-
-/** The spec's AssignmentRecordStatus: a deployment's status, and its assignment's. */
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+// The key layout and statuses are the permission-set API's (lambdas/permission-sets/items.ts): one definition.
+export { DEPLOYMENT_STATUSES, type DeploymentStatus };
 
 /** A deployment item's attributes (without its keys). */
 export interface DeploymentItem {
@@ -77,18 +72,10 @@ export interface DeploymentStore {
 
 /** `PERMSET#<id>`: the partition of a permission set, its assignments and deployments. */
 export function permissionSetPk(permissionSetId: string): string {
-  return `PERMSET#${permissionSetId}`;
+  return permissionSetKey(permissionSetId).PK;
 }
 
-/** The key of one deployment item. */
-export function deploymentKey(permissionSetId: string, assignmentId: string, awsAccountId: string) {
-  return { PK: permissionSetPk(permissionSetId), SK: `DEPLOYMENT#${assignmentId}#${awsAccountId}` };
-}
-
-/** The key of one assignment item. */
-export function assignmentKey(permissionSetId: string, assignmentId: string) {
-  return { PK: permissionSetPk(permissionSetId), SK: `ASSIGNMENT#${assignmentId}` };
-}
+export { assignmentKey, deploymentKey };
 
 /** The deployment items in the table. */
 export class DynamoDeploymentStore implements DeploymentStore {
