@@ -18,8 +18,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { RoleChange, RoleState } from '@/lambdas/deployments/role-model';
-import { type RetryOptions, withRetries } from '@/lambdas/revocation/retry';
 import { AUTOMATION_ROLE_NAME, roleArn } from '@/lambdas/shared/constants';
+import { type RetryOptions, withRetries } from '@/lambdas/shared/retry';
 
 /**
  * The port through which the deployment engine reads and writes permission-set roles of one

@@ -5,8 +5,8 @@ import {
   type RoleChange,
   type RoleState,
 } from '@/lambdas/deployments/role-model';
-import { type RetryOptions, withRetries } from '@/lambdas/revocation/retry';
 import { PERMISSION_SET_ROLE_PATH } from '@/lambdas/shared/constants';
+import { type RetryOptions, withRetries } from '@/lambdas/shared/retry';
 
 /**
  * Converging one permission-set role: read it, plan the writes (role-model.ts), apply them.
@@ -95,7 +95,7 @@ async function passes(name: string, pass: () => Promise<RoleChange[]>): Promise<
   throw new RoleKeptChangingError(name, { cause: lastError });
 }
 
-/** withRetries over one IAM call (throttling, conflicts, EntityTemporarilyUnmodifiable: lambdas/revocation/retry.ts). */
+/** withRetries over one IAM call (throttling, conflicts, EntityTemporarilyUnmodifiable: lambdas/shared/retry.ts). */
 export function retrying<T>(call: () => Promise<T>, retry?: RetryOptions): Promise<T> {
   return withRetries(call, retry);
 }

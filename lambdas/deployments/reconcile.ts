@@ -10,10 +10,10 @@ import {
 } from '@/lambdas/deployments/deployment-store';
 import type { DeploymentQueue } from '@/lambdas/deployments/messages';
 import { desiredRole, planRole, type RoleChange } from '@/lambdas/deployments/role-model';
-import type { RetryOptions } from '@/lambdas/revocation/retry';
 import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
 import type { Clock, Db } from '@/lambdas/shared/db';
 import { errorFields, type Logger } from '@/lambdas/shared/logger';
+import type { RetryOptions } from '@/lambdas/shared/retry';
 
 /**
  * The scheduled reconcile (issue 6, item 4): every deployment in DEPLOYMENT_COMPLETE has its

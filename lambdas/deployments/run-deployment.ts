@@ -8,8 +8,8 @@ import type {
 } from '@/lambdas/deployments/deployment-store';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
 import { desiredRole, type RoleChange } from '@/lambdas/deployments/role-model';
-import type { RetryOptions } from '@/lambdas/revocation/retry';
 import type { Clock } from '@/lambdas/shared/db';
+import type { RetryOptions } from '@/lambdas/shared/retry';
 
 /**
  * One deployment message, start to end: the deployment item moves `*_REQUESTED` →

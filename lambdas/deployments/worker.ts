@@ -1,11 +1,12 @@
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { IamAccountIamProvider } from '@/lambdas/deployments/account-iam';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
 import { DEPLOYMENT_MAX_RECEIVE_COUNT, parseDeploymentMessage } from '@/lambdas/deployments/messages';
 import { type DeploymentDeps, runDeployment } from '@/lambdas/deployments/run-deployment';
 import { DEPLOYER_ROLE_ARN_ENV } from '@/lambdas/revocation/messages';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
-import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
+import { fifoBatchWorker } from '@/lambdas/shared/fifo-worker';
+import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
 import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /** What the worker needs, handed in: tests pass mocked IAM/STS behind the provider and a frozen clock. */
@@ -14,49 +15,28 @@ export interface WorkerDeps extends DeploymentDeps {
 }
 
 /**
- * The SQS FIFO worker of permission-set deployments (run-deployment.ts does one message).
- * Messages of one AWS account share a message group and arrive in order; once one fails,
- * the later messages of its group in the batch are failed unprocessed so that none
- * overtakes it. Failed messages are redelivered (reportBatchItemFailures); the last
- * delivery records `*_FAILED` before the message moves to the DLQ, whose alarm calls a human.
+ * The SQS FIFO worker of permission-set deployments (run-deployment.ts does one message;
+ * lambdas/shared/fifo-worker.ts keeps each account's messages in order). The last delivery
+ * records `*_FAILED` before the message moves to the DLQ.
  */
 export function createWorker(deps: WorkerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
-  return async (event) => {
-    const failures: SQSBatchItemFailure[] = [];
-    const failedGroups = new Set<string>();
-    for (const record of event.Records) {
-      const group = record.attributes.MessageGroupId ?? '';
-      if (failedGroups.has(group)) {
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      try {
-        const message = parseDeploymentMessage(record.body);
-        const finalAttempt =
-          Number(record.attributes.ApproximateReceiveCount) >= DEPLOYMENT_MAX_RECEIVE_COUNT;
-        const outcome = await runDeployment(deps, message, finalAttempt);
-        deps.logger.info('permission set deployment message handled', {
-          ...message,
-          result: outcome.result,
-          ...(outcome.result === 'complete' && { changes: outcome.changes.map((change) => change.kind) }),
-          ...(outcome.result === 'failed' && { reason: outcome.reason }),
-        });
-      } catch (error) {
-        failedGroups.add(group);
-        failures.push({ itemIdentifier: record.messageId });
-        deps.logger.error(
-          'permission set deployment failed; SQS will redeliver it, then move it to the DLQ',
-          {
-            messageId: record.messageId,
-            receiveCount: record.attributes.ApproximateReceiveCount,
-            ...errorFields(error),
-            ...(error instanceof Error && error.cause !== undefined && { cause: errorFields(error.cause) }),
-          },
-        );
-      }
-    }
-    return { batchItemFailures: failures };
-  };
+  return fifoBatchWorker(
+    async (record) => {
+      const message = parseDeploymentMessage(record.body);
+      const finalAttempt = Number(record.attributes.ApproximateReceiveCount) >= DEPLOYMENT_MAX_RECEIVE_COUNT;
+      const outcome = await runDeployment(deps, message, finalAttempt);
+      deps.logger.info('permission set deployment message handled', {
+        ...message,
+        result: outcome.result,
+        ...(outcome.result === 'complete' && { changes: outcome.changes.map((change) => change.kind) }),
+        ...(outcome.result === 'failed' && { reason: outcome.reason }),
+      });
+    },
+    {
+      logger: deps.logger,
+      failureMessage: 'permission set deployment failed; SQS will redeliver it, then move it to the DLQ',
+    },
+  );
 }
 
 const worker = once(() =>

@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { listAccounts, type StoredAccount } from '@/lambdas/accounts/account-items';
 import type { RevocationAction, RevocationMessage } from '@/lambdas/revocation/messages';
-import { type RetryOptions, withRetries } from '@/lambdas/revocation/retry';
 import type { Clock, Db } from '@/lambdas/shared/db';
 import { ENTITY } from '@/lambdas/shared/keys';
 import { errorFields, type Logger } from '@/lambdas/shared/logger';
+import type { RetryOptions } from '@/lambdas/shared/retry';
+import { sendInBatches } from '@/lambdas/shared/sqs-batch';
 
 /**
  * The fan-out from the identity table's stream: when a user is disabled or deleted, one
@@ -57,8 +54,6 @@ export interface StatusChange {
 }
 
 const REVOKED_STATUSES = new Set(['DISABLED', 'DELETED']);
-/** SendMessageBatch takes at most 10 entries. */
-const SQS_BATCH_SIZE = 10;
 
 /**
  * The change a stream record carries, if it is one: to DISABLED or DELETED (from another
@@ -151,30 +146,7 @@ async function sendMessages(
       MessageDeduplicationId: deduplicationId(awsAccountId, change),
     };
   });
-  for (let start = 0; start < entries.length; start += SQS_BATCH_SIZE) {
-    await sendBatch(deps, entries.slice(start, start + SQS_BATCH_SIZE));
-  }
-}
-
-/** Sends one batch; entries SQS reports as failed are sent again (with backoff), up to the retry bound. */
-async function sendBatch(deps: FanOutDeps, entries: readonly SendMessageBatchRequestEntry[]): Promise<void> {
-  let pending = entries;
-  await withRetries(async () => {
-    const response = await deps.sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: [...pending] }),
-    );
-    const failed = new Set((response.Failed ?? []).map((failure) => failure.Id));
-    pending = pending.filter((entry) => failed.has(entry.Id));
-    if (pending.length > 0) {
-      const first = response.Failed?.[0];
-      const error = new Error(
-        `SendMessageBatch failed ${pending.length} entries: ${first?.Code} ${first?.Message ?? ''}`,
-      );
-      // SenderFault entries will never succeed; others (throttling, SQS-side) are worth another try.
-      error.name = first?.SenderFault ? 'SendMessageBatchRejected' : 'ThrottlingException';
-      throw error;
-    }
-  }, deps.retry);
+  await sendInBatches(deps.sqs, deps.queueUrl, entries, deps.retry);
 }
 
 /** The FIFO deduplication id: the same change to the same account never enqueues twice. */

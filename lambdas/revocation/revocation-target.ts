@@ -6,7 +6,6 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { type RetryOptions, withRetries } from '@/lambdas/revocation/retry';
 import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import {
   AUTOMATION_ROLE_NAME,
@@ -14,6 +13,7 @@ import {
   PERMISSION_SET_ROLE_PATH,
   roleArn,
 } from '@/lambdas/shared/constants';
+import { type RetryOptions, withRetries } from '@/lambdas/shared/retry';
 
 /**
  * The port through which the worker edits the staxid roles of a member account. In AWS,

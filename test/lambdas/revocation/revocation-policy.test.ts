@@ -1,4 +1,4 @@
-import { isTransient, withRetries } from '@/lambdas/revocation/retry';
+import { isTransient, withRetries } from '@/lambdas/shared/retry';
 import {
   cutoffFor,
   parseRevocationPolicy,
