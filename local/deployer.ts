@@ -24,9 +24,9 @@ import {
 } from '@/lambdas/deployments/messages';
 import type { RoleChange, RoleState } from '@/lambdas/deployments/role-model';
 import { runDeployment } from '@/lambdas/deployments/run-deployment';
-import type { RetryOptions } from '@/lambdas/shared/retry';
 import type { Clock } from '@/lambdas/shared/db';
 import { errorFields, type Logger } from '@/lambdas/shared/logger';
+import type { RetryOptions } from '@/lambdas/shared/retry';
 import type { StreamPageResult } from '@/local/stream-reader';
 
 const ACCOUNT_ID = /^\d{12}$/;

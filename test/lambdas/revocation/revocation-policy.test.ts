@@ -1,4 +1,3 @@
-import { isTransient, withRetries } from '@/lambdas/shared/retry';
 import {
   cutoffFor,
   parseRevocationPolicy,
@@ -10,6 +9,7 @@ import {
   withoutUser,
   withRevocation,
 } from '@/lambdas/revocation/revocation-policy';
+import { isTransient, withRetries } from '@/lambdas/shared/retry';
 
 const userId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const revocation = (n: number, issuedBefore = '2026-11-30T11:07:00Z'): Revocation => ({
