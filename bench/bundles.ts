@@ -4,11 +4,13 @@
  * repository's tsconfig for the `@/` alias, STAXID_VERSION defined), plus the baseline bundle
  * (bench/baseline-entry.ts), and measures each one's size and cold `require` time.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { median } from '@/bench/stats';
+import { mapWithConcurrency } from '@/lambdas/shared/concurrency';
 
 export const BASELINE_ENTRY = 'bench/baseline-entry.ts';
 
@@ -99,28 +101,10 @@ function coldImport(file: string, children: Set<ChildProcess>): Promise<number> 
   });
 }
 
-/** Runs `tasks` with at most `limit` at once, keeping their order in the result. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
 export async function measureBundles(options: BundleOptions): Promise<BundleResult[]> {
   const version = packageVersion(options.root);
   const entries = [BASELINE_ENTRY, ...options.entries];
-  const built = await mapLimit(entries, options.concurrency, async (entry) => {
+  const built = await mapWithConcurrency(entries, options.concurrency, async (entry) => {
     try {
       return { entry, file: await bundle(options.root, options.outDir, entry, version) };
     } catch (error) {
@@ -136,7 +120,7 @@ export async function measureBundles(options: BundleOptions): Promise<BundleResu
   jobs.sort((a, b) => a.run - b.run || a.index - b.index);
   const samples = built.map((): number[] => []);
   const errors = built.map((item): string | undefined => ('error' in item ? item.error : undefined));
-  await mapLimit(jobs, options.concurrency, async ({ index }) => {
+  await mapWithConcurrency(jobs, options.concurrency, async ({ index }) => {
     const item = built[index];
     if (!item || !('file' in item) || !item.file) return;
     try {

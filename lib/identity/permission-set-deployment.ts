@@ -1,16 +1,17 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_STREAM_FILTER_PATTERNS } from '@/lambdas/deployments/account-fan-out';
 import { DEPLOYMENT_MAX_RECEIVE_COUNT, DEPLOYMENT_QUEUE_URL_ENV } from '@/lambdas/deployments/messages';
 import { DEPLOYER_ROLE_ARN_ENV } from '@/lambdas/revocation/messages';
+import { fifoWorkQueue } from '@/lib/identity/fifo-work-queue';
 import type { CallerScopedRole } from '@/lib/identity/service-roles';
 import { StaxidFunction } from '@/lib/identity/staxid-function';
 
@@ -57,20 +58,16 @@ export class PermissionSetDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: PermissionSetDeploymentProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      fifo: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      fifo: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's advice for Lambda: six times the function's timeout.
-      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEPLOYMENT_MAX_RECEIVE_COUNT },
-    });
+    ({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      deadLetterAlarm: this.deadLetterAlarm,
+    } = fifoWorkQueue(this, {
+      workerTimeout: WORKER_TIMEOUT,
+      maxReceiveCount: DEPLOYMENT_MAX_RECEIVE_COUNT,
+      deadLetterDescription:
+        'staxid: a permission set deployment failed 5 times and sits in the dead-letter queue; its deployment is DEPLOYMENT_FAILED or DELETE_FAILED. See the worker logs.',
+    }));
 
     this.workerFunction = this.function(
       'Worker',
@@ -132,18 +129,6 @@ export class PermissionSetDeployment extends Construct {
       targets: [new LambdaFunction(this.reconcileFunction, { retryAttempts: 0 })],
     });
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'staxid: a permission set deployment failed 5 times and sits in the dead-letter queue; its deployment is DEPLOYMENT_FAILED or DELETE_FAILED. See the worker logs.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
     if (props.alarmAction) this.deadLetterAlarm.addAlarmAction(props.alarmAction);
   }
 

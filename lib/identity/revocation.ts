@@ -4,10 +4,11 @@ import { CfnGlobalTable, type ITableV2, StreamViewType } from 'aws-cdk-lib/aws-d
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STREAM_FILTER_PATTERNS } from '@/lambdas/revocation/fan-out';
 import { DEPLOYER_ROLE_ARN_ENV, REVOCATION_QUEUE_URL_ENV } from '@/lambdas/revocation/messages';
+import { fifoWorkQueue } from '@/lib/identity/fifo-work-queue';
 import type { CallerScopedRole } from '@/lib/identity/service-roles';
 import { StaxidFunction } from '@/lib/identity/staxid-function';
 
@@ -55,20 +56,16 @@ export class SessionRevocation extends Construct {
     super(scope, id);
     assertStreamWithBothImages(this, props.table);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      fifo: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      fifo: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's advice for Lambda: six times the function's timeout.
-      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REVOCATION_MAX_RECEIVE_COUNT },
-    });
+    ({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      deadLetterAlarm: this.deadLetterAlarm,
+    } = fifoWorkQueue(this, {
+      workerTimeout: WORKER_TIMEOUT,
+      maxReceiveCount: REVOCATION_MAX_RECEIVE_COUNT,
+      deadLetterDescription:
+        'staxid: a session revocation failed 5 times and sits in the dead-letter queue; its user may still hold live AWS sessions. See the worker logs.',
+    }));
 
     this.fanOutFunction = new StaxidFunction(this, 'FanOut', {
       entry: REVOCATION_FAN_OUT_HANDLER,
@@ -100,18 +97,6 @@ export class SessionRevocation extends Construct {
       new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'staxid: a session revocation failed 5 times and sits in the dead-letter queue; its user may still hold live AWS sessions. See the worker logs.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
     this.fanOutLagAlarm = new Alarm(this, 'FanOutLagAlarm', {
       alarmDescription:
         'staxid: the session revocation fan-out is more than 5 minutes behind the table stream. See its logs.',

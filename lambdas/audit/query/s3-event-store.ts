@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { type AuditEventStore, hourPrefix, parseStoredEvent } from '@/lambdas/audit/query/event-store';
 import type { AuditEvent } from '@/lambdas/shared/audit';
+import { mapWithConcurrency } from '@/lambdas/shared/concurrency';
 
 export interface S3AuditEventStoreOptions {
   readonly bucket: string;
@@ -65,22 +66,4 @@ export class S3AuditEventStore implements AuditEventStore {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
     return object.Body ? object.Body.transformToString('utf8') : '';
   }
-}
-
-/** Applies `work` to every item, at most `concurrency` at a time, keeping the input order. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

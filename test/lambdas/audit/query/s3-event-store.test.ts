@@ -12,8 +12,9 @@ import { DEFAULT_READ_BUDGET } from '@/lambdas/audit/query/audit-events';
 import { noCloudTrail } from '@/lambdas/audit/query/corroboration';
 import { hourPrefix } from '@/lambdas/audit/query/event-store';
 import { readAuditEventsHandler } from '@/lambdas/audit/query/read-audit-events';
-import { mapWithConcurrency, S3AuditEventStore } from '@/lambdas/audit/query/s3-event-store';
+import { S3AuditEventStore } from '@/lambdas/audit/query/s3-event-store';
 import { type AuditEvent, auditEvent, auditObjectKey } from '@/lambdas/shared/audit';
+import { mapWithConcurrency } from '@/lambdas/shared/concurrency';
 import { ADMIN, invoke } from '@/test/support/api-event';
 
 const BUCKET = 'staxid-audit-333333333333-eu-west-1';
