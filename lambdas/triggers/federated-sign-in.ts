@@ -30,7 +30,8 @@ import {
  *   IdP), its federated guard and email guard, in one transaction;
  * - no guard, a SCIM-provisioned user with the email and no sign-in yet: linked to it;
  * - no guard, any other user with the email: refused (no takeover of a local account);
- * - guard: DISABLED, DELETED or missing user refused; an `sso` user's email, names and
+ * - guard of a DELETED user: a first sign-in again (a new user takes the guard over);
+ * - guard: DISABLED or missing user refused; an `sso` user's email, names and
  *   role refreshed from the IdP when they changed (email guard moved in the same
  *   transaction, Version checked); a SCIM user's fields stay SCIM's.
  *
@@ -107,12 +108,41 @@ function statusRefusal(user: UserRecord, attempt: SignInAttempt): Plan | undefin
   return refusal('not_active', attempt);
 }
 
+/**
+ * The federated guard of a first sign-in: new, or taking over the guard of a DELETED user
+ * (an identity whose staxid user was deleted starts again as a new user, as JIT does; the
+ * IdP, not staxid, decides who may still sign in, and DISABLED keeps someone out).
+ */
+function federatedGuardPut(
+  deps: FederatedSignInDeps,
+  identity: FederatedIdentity,
+  userId: string,
+  deletedUserId: string | undefined,
+) {
+  return {
+    Put: {
+      TableName: deps.db.tableName,
+      Item: { ...federatedGuardKey(identity.username), UserId: userId },
+      ConditionExpression:
+        deletedUserId === undefined
+          ? 'attribute_not_exists(PK)'
+          : 'attribute_not_exists(PK) OR UserId = :deleted',
+      ...(deletedUserId !== undefined && { ExpressionAttributeValues: { ':deleted': deletedUserId } }),
+    },
+  };
+}
+
 /** The first sign-in: a new user, a link to a SCIM user, or a refusal. */
-async function planFirstSignIn(deps: FederatedSignInDeps, identity: FederatedIdentity, profile: IdpProfile) {
+async function planFirstSignIn(
+  deps: FederatedSignInDeps,
+  identity: FederatedIdentity,
+  profile: IdpProfile,
+  deletedUserId?: string,
+) {
   const anonymous = attemptOf(identity, identity.username, profile.email, profile.role);
   if (profile.email === undefined) return refusal('missing_email', anonymous);
   const owner = await guardedUser(deps.db, emailGuardKey(profile.email));
-  if (owner) return planLink(deps, identity, owner.user, anonymous);
+  if (owner) return planLink(deps, identity, owner.user, anonymous, deletedUserId);
   const now = deps.clock.now().toISOString();
   const user: UserRecord = {
     Id: newId(),
@@ -138,7 +168,7 @@ async function planFirstSignIn(deps: FederatedSignInDeps, identity: FederatedIde
     write: new TransactWriteCommand({
       TransactItems: [
         put({ ...userItem(user), ActivatedTS: now }),
-        put({ ...federatedGuardKey(identity.username), UserId: user.Id }),
+        federatedGuardPut(deps, identity, user.Id, deletedUserId),
         put({ ...emailGuardKey(user.Email), UserId: user.Id }),
       ],
     }),
@@ -151,6 +181,7 @@ function planLink(
   identity: FederatedIdentity,
   user: UserRecord | undefined,
   anonymous: SignInAttempt,
+  deletedUserId: string | undefined,
 ): Plan {
   if (!user || user.AuthOrigin !== AUTH_ORIGIN.scim || user.CognitoUsername !== undefined) {
     return refusal('email_conflict', anonymous);
@@ -164,13 +195,7 @@ function planLink(
     attempt,
     write: new TransactWriteCommand({
       TransactItems: [
-        {
-          Put: {
-            TableName: deps.db.tableName,
-            Item: { ...federatedGuardKey(identity.username), UserId: user.Id },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
+        federatedGuardPut(deps, identity, user.Id, deletedUserId),
         {
           Update: {
             TableName: deps.db.tableName,
@@ -290,6 +315,7 @@ async function plan(deps: FederatedSignInDeps, identity: FederatedIdentity): Pro
   const known = await guardedUser(deps.db, federatedGuardKey(identity.username));
   if (!known) return planFirstSignIn(deps, identity, profile);
   if (!known.user) return refusal('unknown_user', attemptOf(identity, known.userId));
+  if (known.user.Status === 'DELETED') return planFirstSignIn(deps, identity, profile, known.userId);
   return planRepeatSignIn(deps, identity, known.user, profile);
 }
 

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MemoryAuditSink } from '@/lambdas/shared/audit';
 import { createDb, type Db } from '@/lambdas/shared/db';
 import { newId } from '@/lambdas/shared/ids';
@@ -311,33 +311,55 @@ describe('federatedSignIn: later sign-ins', () => {
     ]);
   });
 
-  test.each([
-    ['DISABLED', 'disabled'],
-    ['DELETED', 'deleted'],
-  ] as const)('refuses a %s user, writes nothing, audits FAILED', async (status, reason) => {
+  test.each([['DISABLED', 'disabled']] as const)(
+    'refuses a %s user, writes nothing, audits FAILED',
+    async (status, reason) => {
+      const user = unique(samlUser);
+      const { userId } = await federatedSignIn(deps(), identityOf(user));
+      await setStatus(userId, status);
+      const before = await get(userKey(userId));
+      const audit = new MemoryAuditSink();
+      await expect(
+        federatedSignIn(deps(audit), identityOf({ ...user, givenName: 'Changed' })),
+      ).rejects.toThrow(SIGN_IN_MESSAGES.notActive);
+      expect(await get(userKey(userId))).toEqual(before);
+      expect(audit.events).toEqual([
+        expect.objectContaining({
+          outcome: 'FAILURE',
+          actor: { type: 'user', id: userId, role: 'customer_admin' },
+          detail: {
+            user: userId,
+            email: user.email,
+            role: 'customer_admin',
+            status: 'FAILED',
+            loginType: 'Federated',
+            provider: 'AcmeSAML',
+            reason,
+          },
+        }),
+      ]);
+    },
+  );
+
+  test('an identity whose user was deleted starts again as a new user; the deleted one stays deleted', async () => {
     const user = unique(samlUser);
-    const { userId } = await federatedSignIn(deps(), identityOf(user));
-    await setStatus(userId, status);
-    const before = await get(userKey(userId));
+    const email = user.email ?? '';
+    const { userId: deletedId } = await federatedSignIn(deps(), identityOf(user));
+    // What DeleteUser leaves: the item DELETED, its email guard gone, the federated guard kept.
+    await setStatus(deletedId, 'DELETED');
+    await table.doc.send(new DeleteCommand({ TableName: table.tableName, Key: emailGuardKey(email) }));
     const audit = new MemoryAuditSink();
-    await expect(federatedSignIn(deps(audit), identityOf({ ...user, givenName: 'Changed' }))).rejects.toThrow(
-      SIGN_IN_MESSAGES.notActive,
-    );
-    expect(await get(userKey(userId))).toEqual(before);
-    expect(audit.events).toEqual([
-      expect.objectContaining({
-        outcome: 'FAILURE',
-        actor: { type: 'user', id: userId, role: 'customer_admin' },
-        detail: {
-          user: userId,
-          email: user.email,
-          role: 'customer_admin',
-          status: 'FAILED',
-          loginType: 'Federated',
-          provider: 'AcmeSAML',
-          reason,
-        },
-      }),
+
+    const { decision, userId } = await federatedSignIn(deps(audit, LATER), identityOf(user));
+
+    expect(decision).toEqual({ allow: true, reason: 'provisioned' });
+    expect(userId).not.toBe(deletedId);
+    expect(await get(federatedGuardKey(cognitoUsername(user)))).toMatchObject({ UserId: userId });
+    expect(await get(emailGuardKey(email))).toMatchObject({ UserId: userId });
+    expect(await get(userKey(userId))).toMatchObject({ Status: 'ACTIVE', Email: email });
+    expect(await get(userKey(deletedId))).toMatchObject({ Status: 'DELETED' });
+    expect(audit.events.map((event) => [event.outcome, event.detail?.reason])).toEqual([
+      ['SUCCESS', 'provisioned'],
     ]);
   });
 
