@@ -9,16 +9,21 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { PostAuthenticationTriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { FileAuditSink } from '@/lambdas/shared/audit';
+import { OutboxAuditSink } from '@/lambdas/shared/audit-outbox';
 import { PUBLIC_CONFIG_ENV, TABLE_NAME_ENV } from '@/lambdas/shared/constants';
-import { createDb, systemClock } from '@/lambdas/shared/db';
+import { createDb, type Db, systemClock } from '@/lambdas/shared/db';
 import { SimulatedOrganization } from '@/lambdas/shared/organization';
 import { SIGNIN_ENV } from '@/lambdas/signin/env';
 import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import { type LocalTokenService, localTokenService } from '@/lambdas/tokens/local-token-service';
+import { NO_FEDERATION_ROLES } from '@/lambdas/triggers/federation';
+import { createPostAuthenticationHandler } from '@/lambdas/triggers/post-authentication';
+import { createPreTokenGenerationHandler } from '@/lambdas/triggers/pre-token-generation';
 import {
   type ApiLogger,
   type ApiServer,
@@ -32,6 +37,7 @@ import { type LocalAws, startLocalAws } from '@/local/aws';
 import {
   type CognitoLocal,
   ensureUserPool,
+  type LocalTriggers,
   startCognitoLocal,
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
@@ -133,23 +139,6 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     dbPath: join(home, 'dynamodb'),
     log: (message) => logger.info(message),
   });
-  // cognito-local: its state under `$STAXID_HOME/cognito`, the pool and client created on first start.
-  const cognito = await startCognitoLocal({ dataDir: join(home, 'cognito') }).catch(
-    async (error: unknown) => {
-      await dynamodb.stop();
-      throw error;
-    },
-  );
-  let userPool: { userPoolId: string; userPoolClientId: string } | undefined;
-  let restoreEnv = (): void => {};
-  let api: ApiServer | undefined;
-  let tokens: LocalTokenService | undefined;
-  let shipper: LocalStreamReader | undefined;
-  let revocation: LocalStreamReader | undefined;
-  let permissionSetFanOut: LocalStreamReader | undefined;
-  let localAws: LocalAws | undefined;
-  let deploymentQueue: LocalDeploymentQueue | undefined;
-  let apiUrl: string | undefined;
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: LOCAL_CREDENTIALS });
   const streams = new DynamoDBStreamsClient({
     endpoint: dynamodb.endpoint,
@@ -160,13 +149,33 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     client.destroy();
     streams.destroy();
   };
+  const tableDb = createDb(tableName, client);
+  // cognito-local: its state under `$STAXID_HOME/cognito`, the pool and client created on first
+  // start; it runs staxid's Cognito triggers on this service's table, as the deployed pool does.
+  const cognito = await startCognitoLocal({
+    dataDir: join(home, 'cognito'),
+    triggers: localCognitoTriggers(tableDb),
+  }).catch(async (error: unknown) => {
+    closeClients();
+    await dynamodb.stop();
+    throw error;
+  });
+  let userPool: { userPoolId: string; userPoolClientId: string } | undefined;
+  let restoreEnv = (): void => {};
+  let api: ApiServer | undefined;
+  let tokens: LocalTokenService | undefined;
+  let shipper: LocalStreamReader | undefined;
+  let revocation: LocalStreamReader | undefined;
+  let permissionSetFanOut: LocalStreamReader | undefined;
+  let localAws: LocalAws | undefined;
+  let deploymentQueue: LocalDeploymentQueue | undefined;
+  let apiUrl: string | undefined;
   const streamLogger = {
     info: (message: string) => logger.info(message),
     warn: (message: string) => logger.info(message),
     error: (message: string, fields?: Readonly<Record<string, unknown>>) =>
       logger.error(`${message} ${JSON.stringify(fields ?? {})}`),
   };
-  const tableDb = createDb(tableName, client);
   try {
     await ensureTable(client, tableName);
     // The table stream's consumers, as in AWS: audit events land under `$STAXID_HOME/audit/`
@@ -346,6 +355,27 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * The user pool's triggers as the Identity stack deploys them (ADR 0009, ADR 0016), run by
+ * cognito-local on this service's table: post-authentication makes an invited user ACTIVE
+ * at their first sign-in and refuses a DISABLED one, with its audit event;
+ * pre-token-generation refuses tokens (also at refresh) to a user who is not ACTIVE. Local
+ * mode has no corporate IdP, so every sign-in here is a local user's.
+ */
+function localCognitoTriggers(db: Db): LocalTriggers {
+  const postAuthentication = createPostAuthenticationHandler(() => ({
+    db,
+    clock: systemClock,
+    audit: new OutboxAuditSink(db),
+    roles: NO_FEDERATION_ROLES,
+  }));
+  const preTokenGeneration = createPreTokenGenerationHandler(() => db);
+  return {
+    PostAuthentication: (event) => postAuthentication(event as PostAuthenticationTriggerEvent),
+    PreTokenGeneration: (event) => preTokenGeneration(event as PreTokenGenerationV2TriggerEvent),
   };
 }
 

@@ -15,9 +15,7 @@ import {
   RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { fromIni } from '@aws-sdk/credential-providers';
-import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
-import { handler as postAuthentication } from '@/lambdas/triggers/post-authentication';
 import { SIGN_IN_EVENT_TYPE, SIGN_IN_MESSAGES } from '@/lambdas/triggers/sign-in';
 import type { ApiLogger } from '@/local/api-gateway-adapter';
 import { cognitoLocalClient } from '@/local/cognito-local';
@@ -82,21 +80,6 @@ function summary(event: AuditEvent): string {
 /** Fails with the answer's body, so a refused call says why. */
 function expectStatus(reply: HttpReply, status: number): void {
   if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text}`);
-}
-
-/** The post-authentication event Cognito sends after a password sign-in of `userName`. */
-function postAuthenticationEvent(userName: string): PostAuthenticationTriggerEvent {
-  const { region, userPoolId, userPoolClientId } = running().endpoints;
-  return {
-    version: '1',
-    region,
-    userPoolId,
-    userName,
-    callerContext: { awsSdkVersion: 'aws-sdk-js', clientId: userPoolClientId },
-    triggerSource: 'PostAuthentication_Authentication',
-    request: { userAttributes: { sub: userName, email: EMAIL }, newDeviceUsed: false },
-    response: {},
-  };
 }
 
 beforeAll(async () => {
@@ -191,15 +174,8 @@ describe('AWS sign-in through the local service', () => {
       const accessToken = answered.AuthenticationResult?.AccessToken;
       if (!accessToken) throw new Error('cognito-local gave no access token after the new password');
       state.userToken = accessToken;
-      // Still INVITED in staxid: the authorizer refuses the token (lambdas/auth/resolve-caller.ts).
-      expectStatus(await asUser('GET', '/20190206/users/me'), 401);
-
-      // cognito-local does not run the user pool's post-authentication trigger, which in AWS
-      // turns an INVITED user ACTIVE on their first sign-in: run the deployed handler as
-      // Cognito would, with the environment the local service gave the handlers.
-      await expect(postAuthentication(postAuthenticationEvent(state.userId))).resolves.toMatchObject({
-        userName: state.userId,
-      });
+      // cognito-local ran the user pool's post-authentication trigger, as Cognito does: the
+      // first sign-in made the INVITED user ACTIVE.
       const me = await asUser('GET', '/20190206/users/me');
       expectStatus(me, 200);
       expect(me.json).toEqual({ Users: [expect.objectContaining({ Id: state.userId, Status: 'ACTIVE' })] });
@@ -338,16 +314,24 @@ describe('AWS sign-in through the local service', () => {
         `SUCCESS:credentials:${DEVELOPER_ROLE}:`,
       ]);
 
-      // The trigger's event goes through the table's outbox, which flushAudit delivered.
+      // The trigger's events go through the table's outbox, which flushAudit delivered: the
+      // first sign-in (in cognito-local, which runs the trigger) activated the person, the
+      // CLI's password sign-in found them active.
       const userEvents = await asAdmin('GET', `/20190206/audit/events?user_id=${state.userId}`);
       expectStatus(userEvents, 200);
-      const firstSignIn = (
-        userEvents.json as { Events: Array<AuditEvent & { staxEventType: string }> }
-      ).Events.filter((event) => event.staxEventType === SIGN_IN_EVENT_TYPE);
-      expect(firstSignIn).toEqual([
+      const passwordSignIns = (
+        userEvents.json as { Events: Array<AuditEvent & { staxEventType: string; time: string }> }
+      ).Events.filter((event) => event.staxEventType === SIGN_IN_EVENT_TYPE).sort((a, b) =>
+        a.time.localeCompare(b.time),
+      );
+      expect(passwordSignIns).toEqual([
         expect.objectContaining({
           outcome: 'SUCCESS',
-          detail: expect.objectContaining({ reason: 'activated' }),
+          detail: expect.objectContaining({ reason: 'activated', loginType: 'Stax' }),
+        }),
+        expect.objectContaining({
+          outcome: 'SUCCESS',
+          detail: expect.objectContaining({ reason: 'active', loginType: 'Stax' }),
         }),
       ]);
     },
@@ -382,14 +366,23 @@ describe('AWS sign-in through the local service', () => {
 
       // Nor can they sign in again: staxid disabled the pool user (in AWS, Cognito refuses a
       // disabled user's password; cognito-local does not check Enabled at InitiateAuth), and
-      // the post-authentication trigger refuses a DISABLED user.
+      // the post-authentication trigger, which cognito-local runs, refuses a DISABLED user.
       const poolUser = await cognitoClient().send(
         new AdminGetUserCommand({ UserPoolId: running().endpoints.userPoolId, Username: state.userId }),
       );
       expect(poolUser.Enabled).toBe(false);
-      await expect(postAuthentication(postAuthenticationEvent(state.userId))).rejects.toThrow(
-        SIGN_IN_MESSAGES.notActive,
-      );
+      await expect(
+        cognitoClient().send(
+          new InitiateAuthCommand({
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            ClientId: running().endpoints.userPoolClientId,
+            AuthParameters: { USERNAME: state.userId, PASSWORD: NEW_PASSWORD },
+          }),
+        ),
+      ).rejects.toMatchObject({
+        name: 'UserLambdaValidationException',
+        message: expect.stringContaining(SIGN_IN_MESSAGES.notActive),
+      });
     },
     STEP_TIMEOUT,
   );
