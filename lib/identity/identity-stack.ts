@@ -10,7 +10,6 @@ import { FEDERATION_ROLES_ENV } from '@/lambdas/triggers/federation';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
 import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
-import { AuditReaderRole } from '@/lib/identity/audit-reader-role';
 import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
 import { PermissionSetDeployment } from '@/lib/identity/permission-set-deployment';
@@ -20,7 +19,7 @@ import {
   applyRouteGrants,
   type RouteGrantResources,
 } from '@/lib/identity/route-grants';
-import { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
+import { AuditReaderRole, AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
 import { StaxidFunction } from '@/lib/identity/staxid-function';
 import { UserDirectory } from '@/lib/identity/user-directory';
 

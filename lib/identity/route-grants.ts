@@ -25,8 +25,7 @@ import { ORGANISATION_ID_ENV, organisationIdFor } from '@/lambdas/shared/ids';
 import { SIGNIN_ENV } from '@/lambdas/signin/env';
 import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import type { StaxidConfig } from '@/lib/config';
-import type { AuditReaderRole } from '@/lib/identity/audit-reader-role';
-import type { AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
+import type { AuditReaderRole, AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
 import type { StaxidFunction } from '@/lib/identity/staxid-function';
 
 /**

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import {
   AUDIT_EVENTS_PREFIX,
   AUDIT_KEY_ALIAS,
+  AUDIT_READER_ROLE_NAME,
   AUDIT_WRITER_ROLE_NAME,
   AUTOMATION_ROLE_NAME,
   auditBucketName,
@@ -74,31 +75,56 @@ export class CallerScopedRole extends Construct {
   }
 }
 
-export interface AuditWriterRoleProps {
+export interface AuditBucketRoleProps {
   /** The logging account, which holds the audit bucket and its key. */
   readonly loggingAccount: string;
 }
 
+/** What one of the two audit bucket roles does to the events, and which KMS call S3 makes for it. */
+interface AuditBucketAccess {
+  readonly roleName: string;
+  readonly description: string;
+  /** The object call on `events/*`, with its statement id (`PutAuditEvents`, `GetAuditEvents`). */
+  readonly objects: { readonly sid: string; readonly action: string };
+  /** Whether the role may list `events/` (the reader pages through it). */
+  readonly list: boolean;
+  /** The KMS call S3 makes on the role's behalf, with its statement id. */
+  readonly key: { readonly sid: string; readonly action: string };
+}
+
 /**
- * `staxid-audit-writer`: may only put objects under `events/` in the audit bucket of the
- * logging account, encrypting them with the bucket's key through S3.
+ * A role on the audit bucket of the logging account: one object call under `events/`
+ * (and listing there, for the reader), the bucket's key usable only through S3
+ * (`kms:ViaService`) and only as the key aliased `AUDIT_KEY_ALIAS`. The key's id cannot be
+ * referenced across accounts, hence the `key/*` resource bounded by those conditions.
  */
-export class AuditWriterRole extends CallerScopedRole {
-  constructor(scope: Construct, id: string, props: AuditWriterRoleProps) {
+abstract class AuditBucketRole extends CallerScopedRole {
+  constructor(scope: Construct, id: string, props: AuditBucketRoleProps, access: AuditBucketAccess) {
     const { partition, region } = Stack.of(scope);
     const bucket = auditBucketName(props.loggingAccount, region);
-    const objectsArn = `arn:${partition}:s3:::${bucket}/${AUDIT_EVENTS_PREFIX}*`;
+    const bucketArn = `arn:${partition}:s3:::${bucket}`;
+    const objectsArn = `${bucketArn}/${AUDIT_EVENTS_PREFIX}*`;
     const keysArn = `arn:${partition}:kms:${region}:${props.loggingAccount}:key/*`;
+    const list = new PolicyStatement({
+      sid: 'ListAuditEvents',
+      actions: ['s3:ListBucket'],
+      resources: [bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${AUDIT_EVENTS_PREFIX}*` } },
+    });
     super(scope, id, {
-      roleName: AUDIT_WRITER_ROLE_NAME,
-      description: 'staxid: writes audit events to the audit bucket in the logging account',
+      roleName: access.roleName,
+      description: access.description,
       policy: new PolicyDocument({
         statements: [
-          new PolicyStatement({ sid: 'PutAuditEvents', actions: ['s3:PutObject'], resources: [objectsArn] }),
+          ...(access.list ? [list] : []),
           new PolicyStatement({
-            sid: 'EncryptAuditEventsThroughS3',
-            // A single-part PutObject with SSE-KMS needs only GenerateDataKey (no Encrypt, no Decrypt).
-            actions: ['kms:GenerateDataKey'],
+            sid: access.objects.sid,
+            actions: [access.objects.action],
+            resources: [objectsArn],
+          }),
+          new PolicyStatement({
+            sid: access.key.sid,
+            actions: [access.key.action],
             resources: [keysArn],
             conditions: {
               StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
@@ -108,16 +134,52 @@ export class AuditWriterRole extends CallerScopedRole {
         ],
       }),
     });
+    const objectCall = access.objects.action.replace(/^s3:/, '');
+    const keyCall = access.key.action.replace(/^kms:/, '');
     Validations.of(this.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${AUDIT_EVENTS_PREFIX}*]`,
-        reason: `Every audit event is its own object, keyed ${AUDIT_EVENTS_PREFIX}YYYY/MM/DD/HH/<eventId>.json; only PutObject, only under ${AUDIT_EVENTS_PREFIX}, only in the audit bucket.`,
+        reason: `Every audit event is its own object, keyed ${AUDIT_EVENTS_PREFIX}YYYY/MM/DD/HH/<eventId>.json; only ${objectCall}, only under ${AUDIT_EVENTS_PREFIX}, only in the audit bucket.`,
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${region}:${props.loggingAccount}:key/*]`,
-        reason: `The audit key lives in the logging account and its id cannot be referenced across accounts; the statement is limited to GenerateDataKey called by S3 (kms:ViaService) on the key aliased ${AUDIT_KEY_ALIAS} (kms:ResourceAliases).`,
+        reason: `The audit key lives in the logging account and its id cannot be referenced across accounts; the statement is limited to ${keyCall} called by S3 (kms:ViaService) on the key aliased ${AUDIT_KEY_ALIAS} (kms:ResourceAliases).`,
       },
     );
+  }
+}
+
+/**
+ * `staxid-audit-writer`: may only put objects under `events/` in the audit bucket of the
+ * logging account, encrypting them with the bucket's key through S3.
+ */
+export class AuditWriterRole extends AuditBucketRole {
+  constructor(scope: Construct, id: string, props: AuditBucketRoleProps) {
+    super(scope, id, props, {
+      roleName: AUDIT_WRITER_ROLE_NAME,
+      description: 'staxid: writes audit events to the audit bucket in the logging account',
+      objects: { sid: 'PutAuditEvents', action: 's3:PutObject' },
+      list: false,
+      // A single-part PutObject with SSE-KMS needs only GenerateDataKey (no Encrypt, no Decrypt).
+      key: { sid: 'EncryptAuditEventsThroughS3', action: 'kms:GenerateDataKey' },
+    });
+  }
+}
+
+/**
+ * `staxid-audit-reader`: may only list and get objects under `events/` in the audit bucket
+ * of the logging account, decrypting them with the bucket's key through S3. Assumed by the
+ * audit query function (`allowAssumeBy`), as the writer role is by the functions that write.
+ */
+export class AuditReaderRole extends AuditBucketRole {
+  constructor(scope: Construct, id: string, props: AuditBucketRoleProps) {
+    super(scope, id, props, {
+      roleName: AUDIT_READER_ROLE_NAME,
+      description: 'staxid: reads audit events from the audit bucket in the logging account',
+      objects: { sid: 'GetAuditEvents', action: 's3:GetObject' },
+      list: true,
+      key: { sid: 'DecryptAuditEventsThroughS3', action: 'kms:Decrypt' },
+    });
   }
 }
 

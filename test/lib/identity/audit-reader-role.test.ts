@@ -3,7 +3,7 @@ import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AUDIT_READER_ROLE_NAME } from '@/lambdas/shared/constants';
-import { AuditReaderRole } from '@/lib/identity/audit-reader-role';
+import { AuditReaderRole } from '@/lib/identity/service-roles';
 
 const partitionArn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 const BUCKET = 'staxid-audit-333333333333-eu-west-1';
