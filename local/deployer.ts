@@ -9,7 +9,7 @@
  * as the fan-out function follows them in AWS.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -41,6 +41,26 @@ export class LocalIam implements AccountIamProvider {
   async account(awsAccountId: string): Promise<AccountIam> {
     if (!ACCOUNT_ID.test(awsAccountId)) throw new Error(`not an AWS account id: "${awsAccountId}"`);
     return new LocalAccountIam(join(this.dir, awsAccountId, 'roles'));
+  }
+
+  /**
+   * The names of the permission-set roles deployed in the account, for what else acts on
+   * every staxid role of an account (session revocation lists them, as IAM's ListRoles on
+   * `/staxid/` does in AWS).
+   */
+  async roleNames(awsAccountId: string): Promise<string[]> {
+    if (!ACCOUNT_ID.test(awsAccountId)) throw new Error(`not an AWS account id: "${awsAccountId}"`);
+    try {
+      const files = await readdir(join(this.dir, awsAccountId, 'roles'));
+      return files
+        .filter((file) => file.endsWith('.json'))
+        .map((file) => file.slice(0, -'.json'.length))
+        .filter((name) => ROLE_NAME.test(name))
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
   }
 }
 

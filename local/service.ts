@@ -178,6 +178,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   };
   try {
     await ensureTable(client, tableName);
+    // Permission-set roles the local deployer creates, under `$STAXID_HOME/iam/` (ADR 0018).
+    const localIam = new LocalIam(join(home, 'iam'));
     // The table stream's consumers, as in AWS: audit events land under `$STAXID_HOME/audit/`
     // (ADR 0010); disabled users' session denials under `$STAXID_HOME/revocations/` (ADR 0013).
     shipper = await startLocalAuditShipper({
@@ -195,7 +197,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger: streamLogger,
       consume: localRevocationConsumer({
         db: tableDb,
-        target: new LocalRevocationTarget(join(home, 'revocations')),
+        target: new LocalRevocationTarget(join(home, 'revocations'), (id) => localIam.roleNames(id)),
         clock: systemClock,
         logger: streamLogger,
       }),
@@ -205,7 +207,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const deploymentStore = new DynamoDeploymentStore(tableDb);
     deploymentQueue = new LocalDeploymentQueue({
       store: deploymentStore,
-      iam: new LocalIam(join(home, 'iam')),
+      iam: localIam,
       clock: systemClock,
       logger: streamLogger,
     });
@@ -320,6 +322,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const auditShipper = shipper;
   const revocationReader = revocation;
   const fanOutReader = permissionSetFanOut;
+  const deployments = deploymentQueue;
   const aws = localAws;
   let stopping: Promise<void> | undefined;
   return {
@@ -347,6 +350,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           await fanOutReader
             .stop()
             .catch((error: unknown) => logger.error(`permission set fan-out: ${error}`));
+          // The moves just consumed and any deployment in flight finish before the table goes.
+          await deployments.idle();
           await aws.close();
           closeClients();
           restoreEnv();

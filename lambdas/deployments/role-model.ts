@@ -1,3 +1,4 @@
+import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import {
   AWS_SAML_SIGNIN_URL,
   PERMISSION_SET_ROLE_PATH,
@@ -139,7 +140,9 @@ function policyChanges(desired: RoleState, live: RoleState): RoleChange[] {
     }
   }
   for (const policyName of Object.keys(live.inlinePolicies)) {
-    if (!(policyName in desired.inlinePolicies)) changes.push({ kind: 'deleteInlinePolicy', policyName });
+    if (!(policyName in desired.inlinePolicies) && !isSessionRevocation(policyName)) {
+      changes.push({ kind: 'deleteInlinePolicy', policyName });
+    }
   }
   for (const policyArn of desired.managedPolicyArns) {
     if (!live.managedPolicyArns.includes(policyArn)) changes.push({ kind: 'attachManagedPolicy', policyArn });
@@ -149,6 +152,15 @@ function policyChanges(desired: RoleState, live: RoleState): RoleChange[] {
       changes.push({ kind: 'detachManagedPolicy', policyArn });
   }
   return changes;
+}
+
+/**
+ * The inline policy session revocation keeps on every staxid role (ADR 0013) is not the
+ * permission set's and not drift: removing it would give a disabled user's sessions their
+ * access back. Only the role's deletion removes it (planRoleDeletion).
+ */
+function isSessionRevocation(policyName: string): boolean {
+  return policyName === REVOCATION_POLICY_NAME;
 }
 
 /** Whether two policy documents say the same, whatever their key order and whitespace. */

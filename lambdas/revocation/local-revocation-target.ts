@@ -7,24 +7,34 @@ import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
  * Local mode's stand-in for member accounts, which do not exist there: each account's
  * revocation policies are recorded in `<dir>/<awsAccountId>.json` (`$STAXID_HOME/revocations`)
  * as `{ "<role name>": <policy document> }`, so a person can see what staxid would deny.
- * Every account holds the built-in roles, and only those.
+ * Every account holds the built-in roles and the permission-set roles the local deployer
+ * put there (`permissionSetRoles`), as `/staxid/` roles are listed in AWS.
  */
 export class LocalRevocationTarget implements RevocationTarget {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** The permission-set roles deployed in an account (local/deployer.ts `LocalIam.roleNames`). */
+    private readonly permissionSetRoles: (awsAccountId: string) => Promise<string[]> = async () => [],
+  ) {}
 
   async account(awsAccountId: string): Promise<AccountRoles> {
     if (!/^\d{12}$/.test(awsAccountId)) throw new Error(`not an AWS account id: "${awsAccountId}"`);
-    return new LocalAccountRoles(join(this.dir, `${awsAccountId}.json`));
+    return new LocalAccountRoles(join(this.dir, `${awsAccountId}.json`), () =>
+      this.permissionSetRoles(awsAccountId),
+    );
   }
 }
 
 type RecordedPolicies = Record<string, unknown>;
 
 class LocalAccountRoles implements AccountRoles {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly permissionSetRoles: () => Promise<string[]>,
+  ) {}
 
   async listStaxidRoles(): Promise<string[]> {
-    return Object.values(BUILTIN_ROLE_NAMES);
+    return [...Object.values(BUILTIN_ROLE_NAMES), ...(await this.permissionSetRoles())];
   }
 
   async readPolicy(roleName: string): Promise<string | undefined> {

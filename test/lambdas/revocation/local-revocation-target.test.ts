@@ -47,6 +47,25 @@ describe('LocalRevocationTarget', () => {
     expect(JSON.parse(readFileSync(join(dir, `${ACCOUNT}.json`), 'utf8'))).toEqual({});
   });
 
+  test('also denies on the permission-set roles deployed in the account, and only in that account', async () => {
+    const deployed: Record<string, string[]> = { [ACCOUNT]: ['DataReader'] };
+    const target = new LocalRevocationTarget(dir, async (id) => deployed[id] ?? []);
+    const revoke = { userId: USER, action: 'revoke', at: '2026-11-30T11:00:00.000Z' } as const;
+
+    await applyRevocation(target, { ...revoke, awsAccountId: ACCOUNT }, NOW);
+    await applyRevocation(target, { ...revoke, awsAccountId: '444444444444' }, NOW);
+
+    const recorded = (account: string) =>
+      Object.keys(JSON.parse(readFileSync(join(dir, `${account}.json`), 'utf8')));
+    expect(recorded(ACCOUNT).sort()).toEqual([
+      'DataReader',
+      'staxid-admin-role',
+      'staxid-developer-role',
+      'staxid-readonly-role',
+    ]);
+    expect(recorded('444444444444')).not.toContain('DataReader');
+  });
+
   test('refuses an account id that could escape the directory', async () => {
     await expect(new LocalRevocationTarget(dir).account('../../etc')).rejects.toThrow(
       'not an AWS account id: "../../etc"',
