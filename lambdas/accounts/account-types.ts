@@ -14,6 +14,7 @@ import {
 } from '@/lambdas/accounts/account-items';
 import { NameCache, resolveAccountTypeId } from '@/lambdas/accounts/account-type-access';
 import type { RequestContext } from '@/lambdas/groups/groups';
+import { assertNoPermissionSetRoles } from '@/lambdas/permission-sets/account-type-roles';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
 import { isUuid, newId } from '@/lambdas/shared/ids';
 import { ENTITY, entityKey, uniqueKey } from '@/lambdas/shared/keys';
@@ -30,8 +31,8 @@ import { getMany, onlyIfVersion, versionedUpdate } from '@/lambdas/tasks/store';
 
 /**
  * Account types (accounts.*AccountType*): unique names (case-insensitive guard items),
- * deleted only when they hold no accounts, and the moves of accounts between them
- * (UpdateAccountTypeMembers), all or nothing.
+ * deleted only when they hold no accounts and carry no permission-set roles, and the moves
+ * of accounts between them (UpdateAccountTypeMembers), all or nothing.
  */
 
 // ---- reads -----------------------------------------------------------------------------------
@@ -165,6 +166,7 @@ export async function deleteAccountType(deps: ServiceDeps, context: RequestConte
           `Account type ${JSON.stringify(type.name)} still has ${type.accounts.length} account(s): move them to another account type with UpdateAccountTypeMembers (PUT /20190206/account-types/members) before deleting it`,
         );
       }
+      await assertNoPermissionSetRoles(deps.db, type);
       return {
         steps: [
           {

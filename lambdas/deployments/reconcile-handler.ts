@@ -1,5 +1,17 @@
 import { reconcileDepsFromEnv } from '@/lambdas/deployments/dependencies';
-import { type ReconcileSummary, reconcile } from '@/lambdas/deployments/reconcile';
+import {
+  type ReconcileSummary,
+  type RequeueSummary,
+  reconcile,
+  requeueStalledDeployments,
+} from '@/lambdas/deployments/reconcile';
 
-/** The scheduled EventBridge rule → the reconcile of every completed deployment. */
-export const handler = (): Promise<ReconcileSummary> => reconcile(reconcileDepsFromEnv());
+/**
+ * The scheduled EventBridge rule → deployments left `*_REQUESTED` are sent again, then every
+ * completed deployment is checked for drift.
+ */
+export const handler = async (): Promise<{ stalled: RequeueSummary } & ReconcileSummary> => {
+  const deps = reconcileDepsFromEnv();
+  const stalled = await requeueStalledDeployments(deps);
+  return { stalled, ...(await reconcile(deps)) };
+};

@@ -3,13 +3,15 @@ import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
 import { retrying } from '@/lambdas/deployments/converge';
 import {
   type DeploymentItem,
+  type DeploymentStatus,
   type DeploymentStore,
   type PermissionSetItem,
   permissionSetPk,
   requestDeployment,
 } from '@/lambdas/deployments/deployment-store';
-import type { DeploymentQueue } from '@/lambdas/deployments/messages';
+import type { DeploymentMessage, DeploymentQueue } from '@/lambdas/deployments/messages';
 import { desiredRole, planRole, type RoleChange } from '@/lambdas/deployments/role-model';
+import { REQUEUE_AFTER_MINUTES } from '@/lambdas/permission-sets/deployments-not-queued';
 import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
 import type { Clock, Db } from '@/lambdas/shared/db';
 import { errorFields, type Logger } from '@/lambdas/shared/logger';
@@ -21,6 +23,7 @@ import type { RetryOptions } from '@/lambdas/shared/retry';
  * staxid is drift: it is recorded as a `permissionSets.DriftDetected` audit event naming what
  * differed, and a `deploy` is requested (UPDATE_REQUESTED / CREATE_REQUESTED) and enqueued
  * so that the worker repairs it. One deployment's failure is logged and does not stop the rest.
+ * The same hourly run first re-sends deployments left `*_REQUESTED` (requeueStalledDeployments).
  */
 
 export interface ReconcileDeps {
@@ -48,7 +51,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   let checked = 0;
   let drifted = 0;
   let failed = 0;
-  for (const permissionSet of await listPermissionSets(deps.db)) {
+  const live = (await listPermissionSets(deps.db)).filter((item) => item.Status !== 'DELETED');
+  for (const permissionSet of live) {
     for (const deployment of await completedDeployments(deps.db, permissionSet.Id)) {
       checked++;
       try {
@@ -138,21 +142,75 @@ function describe(change: RoleChange): string {
   }
 }
 
+export interface RequeueSummary {
+  readonly requeued: number;
+  readonly failed: number;
+}
+
+const REQUESTED = new Set<DeploymentStatus>(['CREATE_REQUESTED', 'UPDATE_REQUESTED', 'DELETE_REQUESTED']);
+
+/**
+ * Sends again the message of every deployment still `*_REQUESTED` more than
+ * REQUEUE_AFTER_MINUTES after it was requested: its message was lost (the API's enqueue failed
+ * after the items were written, a 503) or never arrived, so a queue outage heals without a
+ * human. The message carries the item's own RequestedAt, so the worker runs it once and drops
+ * any duplicate. Deleted permission sets are included: their roles may still be being removed.
+ */
+export async function requeueStalledDeployments(
+  deps: Pick<ReconcileDeps, 'db' | 'queue' | 'clock' | 'logger'>,
+): Promise<RequeueSummary> {
+  const cutoff = new Date(deps.clock.now().getTime() - REQUEUE_AFTER_MINUTES * 60_000).toISOString();
+  let requeued = 0;
+  let failed = 0;
+  for (const permissionSet of await listPermissionSets(deps.db)) {
+    const messages = (await deploymentsOf(deps.db, permissionSet.Id))
+      .filter((item) => REQUESTED.has(item.Status) && item.RequestedAt <= cutoff)
+      .map(messageOf);
+    if (messages.length === 0) continue;
+    try {
+      await deps.queue.enqueue(messages);
+      requeued += messages.length;
+    } catch (error) {
+      failed += messages.length;
+      deps.logger.error('stalled deployments not re-sent; the next run tries again', {
+        permissionSetId: permissionSet.Id,
+        deployments: messages.length,
+        ...errorFields(error),
+      });
+    }
+  }
+  deps.logger.info('stalled permission set deployments re-sent', { requeued, failed });
+  return { requeued, failed };
+}
+
+function messageOf(item: DeploymentItem): DeploymentMessage {
+  return {
+    permissionSetId: item.PermissionSetId,
+    assignmentId: item.AssignmentId,
+    awsAccountId: item.AwsAccountId,
+    action: item.Status === 'DELETE_REQUESTED' ? 'delete' : 'deploy',
+    requestedAt: item.RequestedAt,
+  };
+}
+
+/** Every permission set, DELETED ones included. */
 async function listPermissionSets(db: Db): Promise<PermissionSetItem[]> {
-  const items = await queryAll<PermissionSetItem>(db, {
+  return queryAll<PermissionSetItem>(db, {
     IndexName: 'GSI1',
     KeyConditionExpression: 'GSI1PK = :pk',
     ExpressionAttributeValues: { ':pk': 'PERMSET' },
   });
-  return items.filter((item) => item.Status !== 'DELETED');
 }
 
-async function completedDeployments(db: Db, permissionSetId: string): Promise<DeploymentItem[]> {
-  const items = await queryAll<DeploymentItem>(db, {
+async function deploymentsOf(db: Db, permissionSetId: string): Promise<DeploymentItem[]> {
+  return queryAll<DeploymentItem>(db, {
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
     ExpressionAttributeValues: { ':pk': permissionSetPk(permissionSetId), ':prefix': 'DEPLOYMENT#' },
   });
-  return items.filter((item) => item.Status === 'DEPLOYMENT_COMPLETE');
+}
+
+async function completedDeployments(db: Db, permissionSetId: string): Promise<DeploymentItem[]> {
+  return (await deploymentsOf(db, permissionSetId)).filter((item) => item.Status === 'DEPLOYMENT_COMPLETE');
 }
 
 async function queryAll<T>(

@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AccountRef, accountTypeFromItem } from '@/lambdas/accounts/account-items';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
 import { type ChangeContext, commitChange, writeInChunks } from '@/lambdas/permission-sets/change';
+import { DeploymentsNotQueuedError } from '@/lambdas/permission-sets/deployments-not-queued';
 import type { PermissionSetDeps, PermissionSetReadDeps } from '@/lambdas/permission-sets/deps';
 import {
   type Assignment,
@@ -28,6 +29,7 @@ import type { Db } from '@/lambdas/shared/db';
 import { InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import { errorFields } from '@/lambdas/shared/logger';
 import type { TransactItem } from '@/lambdas/tasks/change';
 import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/tasks/input';
 import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/tasks/store';
@@ -40,7 +42,9 @@ import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/tasks/sto
  * all-or-nothing with each other (each deployment is its own unit and the engine moves each
  * on alone); the `deploy`/`delete` messages are enqueued last. A request that fails after
  * its assignment is written leaves deployments `*_REQUESTED`: RedeployPermissionSetAssignment
- * writes and enqueues them again (docs/decisions/0017-permission-sets.md).
+ * writes and enqueues them again, and the hourly reconcile re-sends requests left waiting
+ * (docs/decisions/0017-permission-sets.md). A queue that refuses the messages is a 503
+ * (DeploymentsNotQueuedError), not a 500: the change itself was saved.
  */
 
 /** Every assignment of a permission set, in one Query. */
@@ -476,7 +480,10 @@ async function updateLiveAssignment(
   }
 }
 
-/** Writes one deployment item per account in `status`, then enqueues their messages. */
+/**
+ * Writes one deployment item per account in `status`, then enqueues their messages; when the
+ * queue refuses them, the items stay in `status` and DeploymentsNotQueuedError (503) says so.
+ */
 async function writeDeployments(
   deps: PermissionSetDeps,
   set: PermissionSet,
@@ -491,17 +498,29 @@ async function writeDeployments(
     accounts.map((account) => deploymentUpdate(deps.db, set.Id, assignment.Id, account, status, requestedAt)),
   );
   const action = status === 'DELETE_REQUESTED' ? 'delete' : 'deploy';
-  await deps.queue.enqueue(
-    accounts.map(
-      (account): DeploymentMessage => ({
-        permissionSetId: set.Id,
-        assignmentId: assignment.Id,
-        awsAccountId: account.AwsAccountId,
-        action,
-        requestedAt,
-      }),
-    ),
+  const messages = accounts.map(
+    (account): DeploymentMessage => ({
+      permissionSetId: set.Id,
+      assignmentId: assignment.Id,
+      awsAccountId: account.AwsAccountId,
+      action,
+      requestedAt,
+    }),
   );
+  try {
+    await deps.queue.enqueue(messages);
+  } catch (error) {
+    deps.logger.error('deployment messages not enqueued: the deployments stay requested', {
+      permissionSetId: set.Id,
+      assignmentId: assignment.Id,
+      status,
+      ...errorFields(error),
+    });
+    throw new DeploymentsNotQueuedError(
+      [{ permissionSetId: set.Id, assignmentId: assignment.Id, status }],
+      error,
+    );
+  }
 }
 
 function deploymentUpdate(

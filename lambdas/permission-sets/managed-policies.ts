@@ -2,11 +2,19 @@
  * The AWS managed policies a permission set may attach (ListAWSManagedPolicies, and the
  * check of `AWSManagedPolicies[].PolicyArn`). A static list, so that validating a request
  * needs no IAM call from the API: common job-function, administrator, read-only and
- * per-service full/read-only policies, by name and path, taken from the AWS Managed Policy
- * Reference Guide (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/). To
- * refresh it, compare with `aws iam list-policies --scope AWS --query 'Policies[].Arn'`.
- * Service-role policies (path `/service-role/`) are left out: they are meant for AWS
- * services, not for people signing in.
+ * per-service full/read-only policies, by name and path.
+ *
+ * Source: the AWS Managed Policy Reference Guide
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html) and, for
+ * the `/job-function/` path, "AWS managed policies for job functions"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html).
+ * Every name and path below was checked against an export of
+ * `aws iam list-policies --scope AWS` (github.com/yukihira1992/terraform-aws-managed-policies,
+ * outputs.tf) and none is on the deprecated list of github.com/zoph-io/MAMIP (DEPRECATED.json).
+ * Names are case-sensitive in ARNs: `AwsGlueDataBrewFullAccessPolicy` is spelled so by AWS.
+ * To refresh it, compare with `aws iam list-policies --scope AWS --query 'Policies[].Arn'`.
+ * Service-role policies (path `/service-role/`, e.g. `AmazonPersonalizeFullAccess`) are left
+ * out: they are meant for AWS services, not for people signing in.
  */
 
 const ROOT_POLICIES = [
@@ -19,6 +27,7 @@ const ROOT_POLICIES = [
   'IAMFullAccess',
   'IAMReadOnlyAccess',
   'IAMUserChangePassword',
+  'IAMAccessAdvisorReadOnly',
   'IAMAccessAnalyzerFullAccess',
   'IAMAccessAnalyzerReadOnlyAccess',
   'AmazonS3FullAccess',
@@ -27,6 +36,10 @@ const ROOT_POLICIES = [
   'AmazonS3OutpostsReadOnlyAccess',
   'AmazonEC2FullAccess',
   'AmazonEC2ReadOnlyAccess',
+  'AutoScalingFullAccess',
+  'AutoScalingReadOnlyAccess',
+  'ElasticLoadBalancingFullAccess',
+  'ElasticLoadBalancingReadOnly',
   'AmazonEC2ContainerRegistryFullAccess',
   'AmazonEC2ContainerRegistryPowerUser',
   'AmazonEC2ContainerRegistryReadOnly',
@@ -47,6 +60,8 @@ const ROOT_POLICIES = [
   'AmazonVPCFullAccess',
   'AmazonVPCReadOnlyAccess',
   'AmazonVPCCrossAccountNetworkInterfaceOperations',
+  'VPCLatticeFullAccess',
+  'VPCLatticeReadOnlyAccess',
   'AmazonSQSFullAccess',
   'AmazonSQSReadOnlyAccess',
   'AmazonSNSFullAccess',
@@ -59,6 +74,9 @@ const ROOT_POLICIES = [
   'AmazonAPIGatewayInvokeFullAccess',
   'CloudWatchFullAccess',
   'CloudWatchReadOnlyAccess',
+  'CloudWatchFullAccessV2',
+  'CloudWatchApplicationInsightsFullAccess',
+  'CloudWatchApplicationInsightsReadOnlyAccess',
   'CloudWatchLogsFullAccess',
   'CloudWatchLogsReadOnlyAccess',
   'CloudWatchEventsFullAccess',
@@ -92,6 +110,7 @@ const ROOT_POLICIES = [
   'AWSCodeDeployReadOnlyAccess',
   'AWSCodePipeline_FullAccess',
   'AWSCodePipeline_ReadOnlyAccess',
+  'AWSCodePipelineApproverAccess',
   'AWSCodeArtifactAdminAccess',
   'AWSCodeArtifactReadOnlyAccess',
   'AWSCodeStarFullAccess',
@@ -148,7 +167,7 @@ const ROOT_POLICIES = [
   'AWSGlueConsoleFullAccess',
   'AWSGlueSchemaRegistryFullAccess',
   'AWSGlueSchemaRegistryReadonlyAccess',
-  'AWSGlueDataBrewFullAccessPolicy',
+  'AwsGlueDataBrewFullAccessPolicy',
   'AWSLakeFormationDataAdmin',
   'AWSLakeFormationCrossAccountManager',
   'AmazonRedshiftFullAccess',
@@ -170,10 +189,10 @@ const ROOT_POLICIES = [
   'AmazonAugmentedAIIntegratedAPIAccess',
   'AmazonBedrockFullAccess',
   'AmazonBedrockReadOnly',
+  'AmazonQFullAccess',
   'AmazonMachineLearningFullAccess',
   'AmazonMachineLearningReadOnlyAccess',
   'AmazonForecastFullAccess',
-  'AmazonPersonalizeFullAccess',
   'AmazonKendraFullAccess',
   'AmazonKendraReadOnlyAccess',
   'AmazonTextractFullAccess',
@@ -181,7 +200,7 @@ const ROOT_POLICIES = [
   'AmazonRekognitionReadOnlyAccess',
   'ComprehendFullAccess',
   'ComprehendReadOnly',
-  'AmazonComprehendMedicalFullAccess',
+  'ComprehendMedicalFullAccess',
   'AmazonPollyFullAccess',
   'AmazonPollyReadOnlyAccess',
   'TranslateFullAccess',
@@ -234,6 +253,13 @@ const ROOT_POLICIES = [
   'AWSOrganizationsReadOnlyAccess',
   'AWSBillingReadOnlyAccess',
   'AWSBudgetsReadOnlyAccess',
+  'AWSBillingConductorFullAccess',
+  'AWSBillingConductorReadOnlyAccess',
+  'AWSSavingsPlansFullAccess',
+  'AWSSavingsPlansReadOnlyAccess',
+  'CostOptimizationHubAdminAccess',
+  'CostOptimizationHubReadOnlyAccess',
+  'ComputeOptimizerReadOnlyAccess',
   'AWSBudgetsActionsWithAWSResourceControlAccess',
   'AWSAccountActivityAccess',
   'AWSAccountUsageReportAccess',
@@ -277,8 +303,8 @@ const ROOT_POLICIES = [
   'AWSNetworkManagerReadOnlyAccess',
   'AWSResourceAccessManagerFullAccess',
   'AWSResourceAccessManagerReadOnlyAccess',
-  'AWSGlobalAcceleratorFullAccess',
-  'AWSGlobalAcceleratorReadOnlyAccess',
+  'GlobalAcceleratorFullAccess',
+  'GlobalAcceleratorReadOnlyAccess',
   'AWSHealthFullAccess',
   'AWSSupportAccess',
   'AWSSupportAppFullAccess',
@@ -292,6 +318,10 @@ const ROOT_POLICIES = [
   'AWSServiceCatalogEndUserFullAccess',
   'AWSServiceCatalogEndUserReadOnlyAccess',
   'AWSResourceGroupsReadOnlyAccess',
+  'AWSResourceExplorerFullAccess',
+  'AWSResourceExplorerReadOnlyAccess',
+  'ServiceQuotasFullAccess',
+  'ServiceQuotasReadOnlyAccess',
   'ResourceGroupsandTagEditorFullAccess',
   'ResourceGroupsandTagEditorReadOnlyAccess',
   'AWSCloudShellFullAccess',
@@ -309,6 +339,8 @@ const ROOT_POLICIES = [
   'AWSTransferConsoleFullAccess',
   'AWSTransferReadOnlyAccess',
   'AWSMigrationHubFullAccess',
+  'AWSImageBuilderFullAccess',
+  'AWSImageBuilderReadOnlyAccess',
   'AWSApplicationMigrationFullAccess',
   'AWSApplicationMigrationReadOnlyAccess',
   'AWSElasticDisasterRecoveryConsoleFullAccess',
@@ -353,7 +385,8 @@ const ROOT_POLICIES = [
   'AmazonPrometheusFullAccess',
   'AmazonPrometheusQueryAccess',
   'AmazonPrometheusConsoleFullAccess',
-  'AmazonGrafanaReadOnlyAccess',
+  'AWSGrafanaConsoleReadOnlyAccess',
+  'AWSGrafanaAccountAdministrator',
   'AWSSSOReadOnly',
   'AWSSSOMasterAccountAdministrator',
   'AWSSSOMemberAccountAdministrator',

@@ -4,6 +4,7 @@ import {
   requestDeployments,
 } from '@/lambdas/permission-sets/assignments';
 import { type ChangeContext, commitChange } from '@/lambdas/permission-sets/change';
+import { DeploymentsNotQueuedError } from '@/lambdas/permission-sets/deployments-not-queued';
 import type { PermissionSetDeps, PermissionSetReadDeps } from '@/lambdas/permission-sets/deps';
 import {
   compare,
@@ -115,7 +116,8 @@ export async function createPermissionSet(
 
 /**
  * UpdatePermissionSet: the fields given replace the stored ones; then every live
- * assignment is redeployed (UPDATE_REQUESTED) so the roles in the accounts follow.
+ * assignment is redeployed (UPDATE_REQUESTED) so the roles in the accounts follow. The
+ * assignments whose messages the queue refused are named in one 503 after all were tried.
  */
 export async function updatePermissionSet(
   deps: PermissionSetDeps,
@@ -163,14 +165,18 @@ export async function updatePermissionSet(
   );
   const assignments = await liveAssignments(deps.db, id);
   if (fields.MaxSessionDuration !== undefined) await refreshSessionSummaries(deps, updated, assignments);
+  const unqueued: DeploymentsNotQueuedError[] = [];
   for (const assignment of assignments) {
     try {
       await requestDeployments(deps, updated, assignment, context.caller.id, 'UPDATE_REQUESTED');
     } catch (error) {
+      // Not queued: the next assignments are still requested, then one 503 names them all.
+      if (error instanceof DeploymentsNotQueuedError) unqueued.push(error);
       // Deleted since it was read: its deployments are being removed, not updated.
-      if (!(error instanceof InvalidStateError)) throw error;
+      else if (!(error instanceof InvalidStateError)) throw error;
     }
   }
+  if (unqueued.length > 0) throw DeploymentsNotQueuedError.merge(unqueued);
   return permissionSetResponse(updated);
 }
 

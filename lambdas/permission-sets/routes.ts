@@ -103,6 +103,17 @@ export const PERMISSION_SET_ROUTES: readonly RouteDefinition[] = [
     grants: ['table:read'],
   },
   {
+    operationId: 'permissionSets.ListPermissionSetDeployments',
+    method: 'GET',
+    path: `${BASE}/{permission_set_id}/deployments`,
+    handler: 'lambdas/permission-sets/list-deployments.ts',
+    auth: 'bearer',
+    summary:
+      'A staxid extension: each account’s deployment of each assignment of a permission set, with why it failed (`StatusReason`).',
+    tag: TAG,
+    grants: ['table:read'],
+  },
+  {
     operationId: 'permissionSets.CreatePermissionSetAssignments',
     method: 'POST',
     path: `${BASE}/{permission_set_id}/assignments`,

@@ -1,4 +1,5 @@
 import { isKnownManagedPolicyArn } from '@/lambdas/permission-sets/managed-policies';
+import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import { ValidationError } from '@/lambdas/shared/errors';
 import { isUuid } from '@/lambdas/shared/ids';
 
@@ -24,6 +25,11 @@ export const LIMITS = {
 } as const;
 
 const NAME_PATTERN = /^[\w+=,.@-]+$/;
+/**
+ * Inline policy names staxid keeps for itself on every role it manages (the session
+ * revocation deny, ADR 0013): a permission set's own policy of that name would overwrite it.
+ */
+const RESERVED_INLINE_POLICY_PREFIX = 'staxid';
 const DESCRIPTION_PATTERN = /^[\w\s/+=,.@-]+$/;
 const TAG_KEY_PATTERN = /^[\w\s.:/=+\-@]+$/;
 const TAG_VALUE_PATTERN = /^[\w\s.:/=+\-@]*$/;
@@ -176,6 +182,12 @@ function inlinePolicies(value: unknown): { Name: string; Policy: string }[] {
       throw new ValidationError(
         `${at}.Name`,
         `must be 1 to ${LIMITS.inlinePolicyNameLength} letters, digits or _+=,.@-`,
+      );
+    }
+    if (name.toLowerCase().startsWith(RESERVED_INLINE_POLICY_PREFIX)) {
+      throw new ValidationError(
+        `${at}.Name`,
+        `must not start with "${RESERVED_INLINE_POLICY_PREFIX}": staxid keeps its own policies on the role under that prefix (e.g. "${REVOCATION_POLICY_NAME}", ADR 0013); choose another name`,
       );
     }
     if (seen.has(name.toLowerCase())) {

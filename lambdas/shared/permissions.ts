@@ -82,6 +82,7 @@ export const OPERATION_ACCESS = {
   'permissionSets.ListRoles': 'read',
   'permissionSets.ListMyRoles': 'read',
   'permissionSets.ListPermissionSetAssignments': 'read',
+  'permissionSets.ListPermissionSetDeployments': 'read',
   'permissionSets.CreatePermissionSetAssignments': 'admin',
   'permissionSets.DeletePermissionSetAssignment': 'admin',
   'permissionSets.RedeployPermissionSetAssignment': 'admin',

@@ -139,6 +139,12 @@ describe('CreatePermissionSet', () => {
       'Body.InlinePolicies',
       'at most 10',
     ],
+    [
+      "an inline policy named like staxid's session-revocation deny",
+      { InlinePolicies: [{ Name: 'Staxid-Revoked-Sessions', Policy: POLICY }] },
+      'Body.InlinePolicies[0].Name',
+      'must not start with "staxid"',
+    ],
     ['a session of 3599 seconds', { MaxSessionDuration: 3599 }, 'Body.MaxSessionDuration', '3600'],
     ['a session of 43201 seconds', { MaxSessionDuration: 43201 }, 'Body.MaxSessionDuration', '43200'],
     [

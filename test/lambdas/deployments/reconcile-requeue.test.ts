@@ -1,0 +1,189 @@
+import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
+import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
+import { MemoryAccountIam } from '@/lambdas/deployments/memory-iam';
+import type { DeploymentMessage, DeploymentQueue } from '@/lambdas/deployments/messages';
+import { requeueStalledDeployments } from '@/lambdas/deployments/reconcile';
+import { runDeployment } from '@/lambdas/deployments/run-deployment';
+import { createAssignmentsHandler } from '@/lambdas/permission-sets/create-assignments';
+import { deleteAssignmentHandler } from '@/lambdas/permission-sets/delete-assignment';
+import { REQUEUE_AFTER_MINUTES } from '@/lambdas/permission-sets/deployments-not-queued';
+import type { Logger } from '@/lambdas/shared/logger';
+import {
+  createFixture,
+  type Fixture,
+  MemoryDeploymentQueue,
+  putAccountType,
+  putGroup,
+} from '@/test/lambdas/permission-sets/support';
+import { ADMIN, invoke, READONLY } from '@/test/support/api-event';
+
+/**
+ * A deployment queue outage heals without a human: deployments the API left `*_REQUESTED`
+ * (its enqueue failed, a 503) are sent again by the hourly run once they have waited
+ * REQUEUE_AFTER_MINUTES, and the worker then converges them.
+ */
+
+/** A queue that refuses everything while `down`, and records what it accepts. */
+class FlakyQueue implements DeploymentQueue {
+  down = true;
+  readonly accepted = new MemoryDeploymentQueue();
+
+  async enqueue(messages: readonly DeploymentMessage[]): Promise<void> {
+    if (this.down) throw Object.assign(new Error('queue unavailable'), { name: 'ServiceUnavailable' });
+    await this.accepted.enqueue(messages);
+  }
+}
+
+const errors: unknown[][] = [];
+const logger: Logger = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => errors.push(args) };
+
+let f: Fixture;
+let queue: FlakyQueue;
+let handlers: {
+  createAssignments: ReturnType<typeof createAssignmentsHandler>;
+  deleteAssignment: ReturnType<typeof deleteAssignmentHandler>;
+};
+const accounts = new Map<string, MemoryAccountIam>();
+const iam: AccountIamProvider = {
+  partition: 'aws',
+  account: async (awsAccountId) => {
+    const account = accounts.get(awsAccountId) ?? new MemoryAccountIam();
+    accounts.set(awsAccountId, account);
+    return account;
+  },
+};
+
+beforeAll(async () => {
+  f = await createFixture();
+  queue = new FlakyQueue();
+  const deps = () => ({ ...f.deps(), queue });
+  handlers = {
+    createAssignments: createAssignmentsHandler(deps),
+    deleteAssignment: deleteAssignmentHandler(deps),
+  };
+});
+afterAll(() => f.h.drop());
+beforeEach(() => {
+  queue.down = true;
+  queue.accepted.take();
+  errors.length = 0;
+});
+
+function minutesAfterNow(minutes: number) {
+  const at = new Date(f.h.clock.now().getTime() + minutes * 60_000);
+  return { now: () => at };
+}
+
+function requeueAt(minutes: number) {
+  return requeueStalledDeployments({ db: f.h.deps.db, queue, clock: minutesAfterNow(minutes), logger });
+}
+
+async function runAll(messages: readonly DeploymentMessage[]) {
+  const deps = { store: new DynamoDeploymentStore(f.h.deps.db), iam, clock: f.h.clock };
+  return Promise.all(messages.map((message) => runDeployment(deps, message, false)));
+}
+
+async function assignmentStatus(setId: string, assignmentId: string): Promise<string | undefined> {
+  const listed = await invoke(f.handlers.listAssignments, {
+    caller: READONLY,
+    pathParameters: { permission_set_id: setId },
+  });
+  const { Assignments } = listed.body as { Assignments: { Id: string; Status: string }[] };
+  return Assignments.find((assignment) => assignment.Id === assignmentId)?.Status;
+}
+
+async function newPermissionSet(): Promise<{ Id: string; Name: string }> {
+  const created = await invoke(f.handlers.create, {
+    method: 'POST',
+    caller: ADMIN,
+    body: { Name: `Stalled-${Math.random().toString(36).slice(2, 8)}` },
+  });
+  expect(created.status).toBe(201);
+  return created.body as { Id: string; Name: string };
+}
+
+/** An assignment made while the queue is down (503): its deployments stay CREATE_REQUESTED. */
+async function stalledAssignment(setId: string) {
+  const type = await putAccountType(f.h, ['ACTIVE', 'ACTIVE']);
+  const response = await invoke(handlers.createAssignments, {
+    method: 'POST',
+    caller: ADMIN,
+    pathParameters: { permission_set_id: setId },
+    body: [{ AccountTypeId: type.id, GroupId: await putGroup(f.h) }],
+  });
+  expect(response.status).toBe(503);
+  const listed = await invoke(f.handlers.listAssignments, {
+    caller: READONLY,
+    pathParameters: { permission_set_id: setId },
+  });
+  const [assignment] = (listed.body as { Assignments: { Id: string; Status: string }[] }).Assignments;
+  expect(assignment?.Status).toBe('CREATE_REQUESTED');
+  return { assignmentId: assignment?.Id ?? '', awsAccountIds: type.accounts.map((a) => a.AwsAccountId) };
+}
+
+describe('requeueStalledDeployments', () => {
+  it('leaves a request younger than the threshold alone, then re-sends it and the worker converges it', async () => {
+    const set = await newPermissionSet();
+    const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
+    queue.down = false;
+
+    expect(await requeueAt(REQUEUE_AFTER_MINUTES - 1)).toEqual({ requeued: 0, failed: 0 });
+    expect(queue.accepted.take()).toEqual([]);
+
+    expect(await requeueAt(REQUEUE_AFTER_MINUTES + 1)).toMatchObject({ failed: 0 });
+    const resent = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+    expect(resent.map((m) => [m.assignmentId, m.awsAccountId, m.action]).sort()).toEqual(
+      awsAccountIds.map((id) => [assignmentId, id, 'deploy']).sort(),
+    );
+
+    expect((await runAll(resent)).map((outcome) => outcome.result)).toEqual(['complete', 'complete']);
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DEPLOYMENT_COMPLETE');
+    for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(true);
+
+    await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+    expect(queue.accepted.take().filter((message) => message.permissionSetId === set.Id)).toEqual([]);
+  });
+
+  it('re-sends the removal of a deleted permission set’s roles, left DELETE_REQUESTED by an outage', async () => {
+    const set = await newPermissionSet();
+    const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
+    queue.down = false;
+    await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+    await runAll(queue.accepted.take().filter((message) => message.permissionSetId === set.Id));
+    queue.down = true;
+    const deleted = await invoke(handlers.deleteAssignment, {
+      method: 'DELETE',
+      caller: ADMIN,
+      pathParameters: { permission_set_id: set.Id, assignment_id: assignmentId },
+    });
+    expect(deleted.status).toBe(503);
+    const removed = await invoke(f.handlers.remove, {
+      method: 'DELETE',
+      caller: ADMIN,
+      pathParameters: { permission_set_id: set.Id },
+    });
+    expect(removed.status).toBe(200);
+    queue.down = false;
+
+    await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+    const resent = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+    expect(resent.map((message) => message.action)).toEqual(['delete', 'delete']);
+
+    await runAll(resent);
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DELETE_COMPLETE');
+    for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(false);
+  });
+
+  it('counts and logs what it could not re-send while the queue is still down, and does not throw', async () => {
+    const set = await newPermissionSet();
+    await stalledAssignment(set.Id);
+
+    const summary = await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+
+    expect(summary.requeued).toBe(0);
+    expect(summary.failed).toBeGreaterThanOrEqual(2);
+    expect(errors.map(([message]) => message)).toContain(
+      'stalled deployments not re-sent; the next run tries again',
+    );
+  });
+});
