@@ -7,24 +7,22 @@
  * - `GET /console/{proxy+}` answers the built files of `console/dist/`, building them with
  *   vite first when they are missing or older than a source file (so `npm start` never
  *   serves a stale console and nothing built is kept in git); `config.json` tells the page
- *   where cognito-local is and which app client to use;
- * - `POST /console/local/signed-in` stands in for Cognito's post-authentication trigger,
- *   which cognito-local does not run: the page calls it after every password sign-in with
- *   the access token it got; the token is checked by cognito-local (GetUser) and the
- *   trigger's own decision (lambdas/triggers/sign-in.ts) makes an INVITED user ACTIVE or
- *   refuses a DISABLED one, with its audit event.
+ *   where cognito-local is and which app client to use or, when `STAXID_CONSOLE_HOSTED_UI_URL`
+ *   is set, the AWS shape `{mode: 'aws', region, userPoolClientId, hostedUiUrl}`, so the
+ *   console signs in through a hosted UI (the stand-in of local/hosted-ui.ts) as in AWS.
+ *
+ * Signing in needs nothing more here: cognito-local runs staxid's Cognito triggers
+ * (`local/service.ts`), so a first sign-in makes an INVITED user ACTIVE and a DISABLED
+ * user is refused, as in AWS.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { RouteDefinition } from '@/lambdas/routes';
-import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
-import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import { json } from '@/lambdas/shared/http';
 import { SIGNIN_ENV } from '@/lambdas/signin/env';
-import { SignInRefusedError, signIn } from '@/lambdas/triggers/sign-in';
 import { REPO_ROOT } from '@/local/api-gateway-adapter';
 
 /** The console's sources (a vite project) and where its build goes. */
@@ -62,28 +60,31 @@ export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
     summary: 'The console page (local mode)',
     tag: 'Console',
   },
-  {
-    operationId: 'console.SignedIn',
-    method: 'POST',
-    path: '/console/local/signed-in',
-    handler: HANDLER_FILE,
-    auth: 'none',
-    summary: "Runs the post-authentication trigger's decision, which cognito-local does not run",
-    tag: 'Console',
-  },
 ];
 
+/**
+ * When set, the console signs in through this hosted UI (code + PKCE) as in AWS, instead of
+ * its password form against cognito-local: the URL of local/hosted-ui.ts's stand-in.
+ */
+export const CONSOLE_HOSTED_UI_ENV = 'STAXID_CONSOLE_HOSTED_UI_URL';
+
 /** What the page reads before it can sign anyone in (`/console/config.json`). */
-export interface ConsoleConfig {
-  readonly mode: 'local';
-  readonly cognitoEndpoint: string;
-  readonly userPoolClientId: string;
-  readonly region: string;
-}
+export type ConsoleConfig =
+  | {
+      readonly mode: 'local';
+      readonly cognitoEndpoint: string;
+      readonly userPoolClientId: string;
+      readonly region: string;
+    }
+  | {
+      readonly mode: 'aws';
+      readonly region: string;
+      readonly userPoolClientId: string;
+      readonly hostedUiUrl: string;
+    };
 
 /** The Lambda-proxy handler behind CONSOLE_ROUTES. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  if (event.httpMethod === 'POST') return signedIn(event.body);
   // `/console/` (trailing slash) is the page; the two bare paths send the browser there.
   if (event.path === '/' || event.path === '/console') {
     return { statusCode: 302, headers: { Location: '/console/' }, body: '' };
@@ -95,61 +96,19 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
 }
 
 function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  return {
-    mode: 'local',
-    cognitoEndpoint: cognitoEndpoint(env),
-    userPoolClientId: env[PUBLIC_CONFIG_ENV.userPoolClientId] ?? '',
-    region: env.AWS_REGION ?? '',
-  };
+  const userPoolClientId = env[PUBLIC_CONFIG_ENV.userPoolClientId] ?? '';
+  const region = env.AWS_REGION ?? '';
+  const hostedUiUrl = hostedUi(env);
+  if (hostedUiUrl) return { mode: 'aws', region, userPoolClientId, hostedUiUrl };
+  return { mode: 'local', cognitoEndpoint: cognitoEndpoint(env), userPoolClientId, region };
+}
+
+function hostedUi(env: NodeJS.ProcessEnv = process.env): string {
+  return (env[CONSOLE_HOSTED_UI_ENV] ?? '').replace(/\/+$/, '');
 }
 
 function cognitoEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? '';
-}
-
-// ---- the post-authentication stand-in ----------------------------------------------------
-
-async function signedIn(body: string | null): Promise<APIGatewayProxyResult> {
-  const accessToken = accessTokenOf(body);
-  if (!accessToken) {
-    return json(400, { Error: 'Body.AccessToken: send the AccessToken Cognito returned at sign-in' });
-  }
-  const username = await cognitoUsername(accessToken);
-  if (!username) {
-    return json(401, { Error: 'The access token was not accepted by the user pool: sign in again.' });
-  }
-  try {
-    await signIn({ db: dbFromEnv(), clock: systemClock, audit: outboxAuditSinkFromEnv() }, username);
-  } catch (error) {
-    if (error instanceof SignInRefusedError) return json(403, { Error: error.message });
-    throw error;
-  }
-  return json(200, { Username: username });
-}
-
-function accessTokenOf(body: string | null): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body ?? '');
-    const token = (parsed as { AccessToken?: unknown } | null)?.AccessToken;
-    return typeof token === 'string' && token !== '' ? token : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The username the user pool gives the token's holder (GetUser), or undefined when it refuses the token. */
-async function cognitoUsername(accessToken: string): Promise<string | undefined> {
-  const response = await fetch(`${cognitoEndpoint()}/`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-amz-json-1.1',
-      'X-Amz-Target': 'AWSCognitoIdentityProviderService.GetUser',
-    },
-    body: JSON.stringify({ AccessToken: accessToken }),
-  });
-  if (!response.ok) return undefined;
-  const answer = (await response.json()) as { Username?: unknown };
-  return typeof answer.Username === 'string' ? answer.Username : undefined;
 }
 
 // ---- the built files ----------------------------------------------------------------------
@@ -190,11 +149,14 @@ function staticFile(relative: string): APIGatewayProxyResult {
 /** AWS's own SAML sign-in endpoint, where the sign-in service posts when no stand-in is configured. */
 const AWS_SAML_SIGNIN_URL = 'https://signin.aws.amazon.com/saml';
 
-/** The page loads only its own files and talks only to the API (same origin) and the user pool. */
+/**
+ * The page loads only its own files and talks only to the API (same origin) and the user pool
+ * (cognito-local, or the hosted UI's token endpoint; the hosted UI itself is a navigation).
+ */
 function pagePolicy(): string {
   return [
     "default-src 'self'",
-    `connect-src 'self' ${cognitoEndpoint()}`.trim(),
+    `connect-src 'self' ${hostedUi() || cognitoEndpoint()}`.trim(),
     "img-src 'self' data:",
     "style-src 'self'",
     "frame-ancestors 'none'",

@@ -4,16 +4,22 @@
  * no longer accepts (signed out, deactivated) brings back the sign-in form.
  */
 import './styles.css';
-import { Api, ApiError } from './api';
+import { Api, ApiError, SESSION_ENDED } from './api';
 import {
+  type AwsConsoleConfig,
   type ConsoleConfig,
+  completeHostedSignIn,
   forgetSession,
+  type LocalConsoleConfig,
   loadConfig,
   type Session,
+  SessionKeeper,
   SignInError,
   type SignInStep,
   setNewPassword,
   signInWithPassword,
+  signOutOfHostedUi,
+  startHostedSignIn,
   storedSession,
 } from './auth';
 import type { Me, Page, PageContext } from './context';
@@ -21,6 +27,7 @@ import { field, h, notice, replace } from './dom';
 import { accountsPage } from './pages/accounts';
 import { auditPage } from './pages/audit';
 import { accountTypesPage, groupsPage } from './pages/groups';
+import { permissionSetsPage } from './pages/permission-sets';
 import { supportPage } from './pages/support';
 import { tokensPage } from './pages/tokens';
 import { usersPage } from './pages/users';
@@ -38,6 +45,7 @@ const ROUTES: readonly Route[] = [
   { path: '#/users', title: 'Users', page: usersPage },
   { path: '#/groups', title: 'Groups', page: groupsPage },
   { path: '#/account-types', title: 'Account types', page: accountTypesPage },
+  { path: '#/permission-sets', title: 'Permission sets', page: permissionSetsPage },
   { path: '#/api-tokens', title: 'API tokens', page: tokensPage },
   { path: '#/support', title: 'Support access', page: supportPage },
   { path: '#/audit', title: 'Audit log', page: auditPage, adminOnly: true },
@@ -53,15 +61,62 @@ async function start(): Promise<void> {
     replace(app, notice('error', error instanceof Error ? error.message : String(error)));
     return;
   }
-  const session = storedSession();
+  let session: Session | undefined;
+  try {
+    session = (config.mode === 'aws' && (await completeHostedSignIn(config))) || storedSession();
+  } catch (error) {
+    showSignIn(config, { kind: 'error', text: errorText(error) });
+    return;
+  }
   if (session) await openConsole(config, session);
   else showSignIn(config);
 }
 
-function showSignIn(config: ConsoleConfig, message?: string): void {
+/** Why the sign-in screen is shown: a note (signed out) or an error (a refused sign-in). */
+interface SignInNote {
+  readonly kind: 'info' | 'error';
+  readonly text: string;
+}
+
+function showSignIn(config: ConsoleConfig, note?: SignInNote): void {
+  if (config.mode === 'aws') showHostedSignIn(config, note);
+  else showPasswordSignIn(config, note);
+}
+
+/** AWS mode: one button to the hosted UI (which offers the password and the identity providers). */
+function showHostedSignIn(config: AwsConsoleConfig, note?: SignInNote): void {
+  const status = h('div', { 'aria-live': 'polite' }, note && notice(note.kind, note.text));
+  const button = h('button', { type: 'button' }, 'Sign in');
+  button.addEventListener('click', () => {
+    replace(status, notice('info', 'Opening the sign-in page…'));
+    startHostedSignIn(config).catch((error: unknown) => replace(status, notice('error', errorText(error))));
+  });
+  replace(
+    app,
+    h(
+      'main',
+      { id: 'main', tabindex: '-1' },
+      h(
+        'section',
+        { class: 'sign-in', 'aria-label': 'Sign in' },
+        h('h1', {}, 'Sign in to staxid'),
+        status,
+        h('p', {}, "You sign in on your organization's sign-in page, then come back here."),
+        button,
+      ),
+    ),
+  );
+  button.focus();
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function showPasswordSignIn(config: LocalConsoleConfig, note?: SignInNote): void {
   const username = h('input', { type: 'text', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', autocomplete: 'current-password', required: true });
-  const status = h('div', { 'aria-live': 'polite' }, message && notice('info', message));
+  const status = h('div', { 'aria-live': 'polite' }, note && notice(note.kind, note.text));
   const form = h(
     'form',
     { class: 'sign-in', 'aria-label': 'Sign in' },
@@ -80,7 +135,7 @@ function showSignIn(config: ConsoleConfig, message?: string): void {
   username.focus();
 }
 
-function showNewPassword(config: ConsoleConfig, username: string, challenge: string): void {
+function showNewPassword(config: LocalConsoleConfig, username: string, challenge: string): void {
   const password = h('input', { type: 'password', autocomplete: 'new-password', required: true });
   const repeat = h('input', { type: 'password', autocomplete: 'new-password', required: true });
   const status = h('div', { 'aria-live': 'polite' });
@@ -107,7 +162,7 @@ function showNewPassword(config: ConsoleConfig, username: string, challenge: str
 }
 
 async function advance(
-  config: ConsoleConfig,
+  config: LocalConsoleConfig,
   status: HTMLElement,
   username: string,
   step: () => Promise<SignInStep>,
@@ -123,12 +178,19 @@ async function advance(
 }
 
 async function openConsole(config: ConsoleConfig, session: Session): Promise<void> {
+  // Many calls may find the session over at once: the first one signs out, the others do nothing.
+  let ended = false;
   const signOut = (reason?: string): void => {
+    if (ended) return;
+    ended = true;
+    keeper.stop();
     forgetSession();
     window.removeEventListener('hashchange', onRoute);
-    showSignIn(config, reason);
+    if (config.mode === 'aws' && reason === undefined) signOutOfHostedUi(config);
+    else showSignIn(config, { kind: 'info', text: reason ?? 'You are signed out.' });
   };
-  const api = new Api(session.accessToken, (reason) => signOut(reason));
+  const keeper = new SessionKeeper(config, session, () => signOut(SESSION_ENDED));
+  const api = new Api(keeper, (reason) => signOut(reason));
   let me: Me;
   try {
     const { Users } = await api.get<{ Users: Me[] }>('/users/me');
@@ -136,9 +198,7 @@ async function openConsole(config: ConsoleConfig, session: Session): Promise<voi
     if (!found) throw new ApiError(404, 'staxid does not know your user: ask an administrator.');
     me = found;
   } catch (error) {
-    if (!(error instanceof ApiError && error.status === 401)) {
-      signOut(error instanceof Error ? error.message : String(error));
-    }
+    if (!(error instanceof ApiError && error.status === 401)) signOut(errorText(error));
     return;
   }
   const context: PageContext = { api, me, config, isAdmin: me.Role === 'customer_admin' };
@@ -153,11 +213,7 @@ async function openConsole(config: ConsoleConfig, session: Session): Promise<voi
       h('span', { class: 'brand' }, 'staxid'),
       h('nav', { 'aria-label': 'Pages' }, ...links),
       h('span', { class: 'who' }, `${me.FirstName ?? ''} ${me.LastName ?? ''}`.trim() || me.Email),
-      h(
-        'button',
-        { type: 'button', class: 'secondary', onclick: () => signOut('You are signed out.') },
-        'Sign out',
-      ),
+      h('button', { type: 'button', class: 'secondary', onclick: () => signOut() }, 'Sign out'),
     ),
     main,
   );

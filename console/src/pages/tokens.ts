@@ -1,5 +1,5 @@
-import { ApiError } from '../api';
 import type { PageContext } from '../context';
+import { errorText, keepFocusIn, openDialog } from '../dialog';
 import { field, h, notice, replace, table } from '../dom';
 
 /** An API token as `GET /20190206/api-tokens` lists it (never with its secret). */
@@ -17,7 +17,10 @@ const TOKEN_ROLES: Readonly<Record<string, string>> = {
   api_admin: 'Admin',
 };
 
-/** API tokens: machine identities; an Admin creates one and sees its SecretKey this once. */
+/**
+ * API tokens: machine identities; an Admin creates one and sees its SecretKey this once, and
+ * deletes one (the API has no rename: a token's Name is fixed when it is created).
+ */
 export async function tokensPage(main: HTMLElement, context: PageContext): Promise<void> {
   const { ApiTokens: tokens } = await context.api.get<{ ApiTokens: ApiToken[] }>('/api-tokens');
   const status = h('div', { 'aria-live': 'polite' });
@@ -28,15 +31,49 @@ export async function tokensPage(main: HTMLElement, context: PageContext): Promi
     context.isAdmin && createTokenForm(context, main, status),
     table(
       `${tokens.length} API tokens`,
-      ['Name', 'Role', 'Status', 'AccessKey', 'Created'],
+      ['Name', 'Role', 'Status', 'AccessKey', 'Created', ...(context.isAdmin ? ['Actions'] : [])],
       tokens.map((token) => [
         document.createTextNode(token.Name),
         document.createTextNode(TOKEN_ROLES[token.Role] ?? token.Role),
         document.createTextNode(token.Status),
         h('code', {}, token.AccessKey),
         document.createTextNode(token.CreatedTS ? new Date(token.CreatedTS).toLocaleString() : ''),
+        ...(context.isAdmin ? [deleteButton(context, main, token)] : []),
       ]),
     ),
+  );
+}
+
+function deleteButton(context: PageContext, main: HTMLElement, token: ApiToken): HTMLElement {
+  const remove = async (): Promise<void> => {
+    const done = await openDialog({
+      title: `Delete API token ${token.Name}?`,
+      content: [
+        h(
+          'p',
+          {},
+          `Whatever uses ${token.Name} (AccessKey ${token.AccessKey}) stops working at once, with the access tokens issued to it. This cannot be undone.`,
+        ),
+      ],
+      confirmLabel: `Delete ${token.Name}`,
+      danger: true,
+      action: () => context.api.delete(`/api-tokens/${encodeURIComponent(token.AccessKey)}`),
+    });
+    if (!done) return;
+    await tokensPage(main, context);
+    main.querySelector('[aria-live]')?.replaceChildren(notice('info', `API token ${token.Name} is deleted.`));
+    keepFocusIn(main);
+  };
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      'aria-label': `Delete API token ${token.Name}`,
+      onclick: () =>
+        void remove().catch((error: unknown) => replace(main, notice('error', errorText(error)))),
+    },
+    'Delete',
   );
 }
 
@@ -66,9 +103,7 @@ function createTokenForm(context: PageContext, main: HTMLElement, status: HTMLEl
         await tokensPage(main, context);
         if (created) main.querySelector('[aria-live]')?.replaceChildren(secretOnce(created));
       })
-      .catch((error: unknown) =>
-        replace(status, notice('error', error instanceof ApiError ? error.message : String(error))),
-      );
+      .catch((error: unknown) => replace(status, notice('error', errorText(error))));
   });
   return form;
 }
