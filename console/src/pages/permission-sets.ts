@@ -725,7 +725,10 @@ function assignmentActions(
         class: 'secondary',
         'aria-label': `Redeploy ${set.Name} to ${where}`,
         onclick: () =>
-          act(() => context.api.put(path, {}), `${set.Name} is being deployed again to ${where}.`),
+          act(
+            () => context.api.put(path, {}),
+            `${set.Name} is deployed again to ${where}: each account's status is shown below.`,
+          ),
       },
       'Redeploy',
     ),
@@ -774,7 +777,9 @@ function assignForm(
     const where = `${group.selectedOptions[0]?.text ?? ''} on ${type.selectedOptions[0]?.text ?? ''}`;
     context.api
       .post(`${BASE}/${set.Id}/assignments`, [{ AccountTypeId: type.value, GroupId: group.value }])
-      .then(() => refresh(`${set.Name} is assigned to ${where}: it is being deployed to its accounts.`))
+      .then(() =>
+        refresh(`${set.Name} is assigned to ${where}: its deployment to each account is shown below.`),
+      )
       .catch((error: unknown) => replace(status, notice('error', inWords(errorText(error)))));
   });
   return form;
