@@ -12,7 +12,6 @@ import {
   AdminGetUserCommand,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
@@ -24,6 +23,8 @@ import { killIfRunning } from '@/test/support/processes';
 import {
   bootstrapAdminToken,
   callApi,
+  expectStatus,
+  firstPasswordSignIn,
   type HttpReply,
   htmlForm,
   invitationFor,
@@ -75,11 +76,6 @@ interface AuditEvent {
 function summary(event: AuditEvent): string {
   const { mode, roleName, reason } = event.detail;
   return `${event.outcome}:${mode}:${roleName}:${reason ?? ''}`;
-}
-
-/** Fails with the answer's body, so a refused call says why. */
-function expectStatus(reply: HttpReply, status: number): void {
-  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text}`);
 }
 
 beforeAll(async () => {
@@ -154,26 +150,13 @@ describe('AWS sign-in through the local service', () => {
     async () => {
       const invitation = invitationFor(join(home, 'outbox'), EMAIL);
       expect(invitation.Username).toBe(state.userId);
-      const { userPoolClientId } = running().endpoints;
-      const first = await cognitoClient().send(
-        new InitiateAuthCommand({
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          ClientId: userPoolClientId,
-          AuthParameters: { USERNAME: state.userId, PASSWORD: invitation.TemporaryPassword },
-        }),
+      state.userToken = await firstPasswordSignIn(
+        cognitoClient(),
+        running().endpoints.userPoolClientId,
+        state.userId,
+        invitation.TemporaryPassword,
+        NEW_PASSWORD,
       );
-      expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
-      const answered = await cognitoClient().send(
-        new RespondToAuthChallengeCommand({
-          ClientId: userPoolClientId,
-          ChallengeName: 'NEW_PASSWORD_REQUIRED',
-          Session: first.Session,
-          ChallengeResponses: { USERNAME: state.userId, NEW_PASSWORD },
-        }),
-      );
-      const accessToken = answered.AuthenticationResult?.AccessToken;
-      if (!accessToken) throw new Error('cognito-local gave no access token after the new password');
-      state.userToken = accessToken;
       // cognito-local ran the user pool's post-authentication trigger, as Cognito does: the
       // first sign-in made the INVITED user ACTIVE.
       const me = await asUser('GET', '/20190206/users/me');

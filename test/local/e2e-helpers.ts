@@ -5,6 +5,11 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { REPO_ROOT } from '@/local/api-gateway-adapter';
 
 /** The launcher the `staxid` npm bin points at. */
@@ -28,6 +33,47 @@ async function reply(response: Response): Promise<HttpReply> {
     text,
     json: isJson ? JSON.parse(text) : undefined,
   };
+}
+
+/** Fails with the answer's body, so a refused call says why. */
+export function expectStatus(reply: HttpReply, status: number): void {
+  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text}`);
+}
+
+/**
+ * An invited person's first sign-in to the user pool with the mailed temporary password:
+ * the pool asks for a new password (NEW_PASSWORD_REQUIRED), which is answered; returns the
+ * access token. cognito-local runs staxid's triggers as Cognito does, so the person is
+ * ACTIVE afterwards.
+ */
+export async function firstPasswordSignIn(
+  cognito: CognitoIdentityProviderClient,
+  clientId: string,
+  username: string,
+  temporaryPassword: string,
+  newPassword: string,
+): Promise<string> {
+  const first = await cognito.send(
+    new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: temporaryPassword },
+    }),
+  );
+  if (first.ChallengeName !== 'NEW_PASSWORD_REQUIRED') {
+    throw new Error(`expected NEW_PASSWORD_REQUIRED at a first sign-in, got ${first.ChallengeName}`);
+  }
+  const answered = await cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: clientId,
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: first.Session,
+      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
+    }),
+  );
+  const accessToken = answered.AuthenticationResult?.AccessToken;
+  if (!accessToken) throw new Error('the user pool gave no access token after the new password');
+  return accessToken;
 }
 
 /** Calls the API as the bearer of `token` with an optional JSON body. */

@@ -10,11 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { RoleState } from '@/lambdas/deployments/role-model';
@@ -29,6 +25,8 @@ import { killIfRunning } from '@/test/support/processes';
 import {
   bootstrapAdminToken,
   callApi,
+  expectStatus,
+  firstPasswordSignIn,
   type HttpReply,
   htmlForm,
   invitationFor,
@@ -99,11 +97,6 @@ const asAdmin = (method: string, path: string, body?: unknown): Promise<HttpRepl
   callApi(running().url, state.admin, method, path, body);
 const asUser = (method: string, path: string, body?: unknown): Promise<HttpReply> =>
   callApi(running().url, state.userToken, method, path, body);
-
-/** Fails with the answer's body, so a refused call says why. */
-function expectStatus(reply: HttpReply, status: number): void {
-  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text}`);
-}
 
 function roleArnIn(awsAccountId: string): string {
   return `arn:aws:iam::${awsAccountId}:role/staxid/${ROLE_NAME}`;
@@ -340,26 +333,13 @@ describe('permission sets through the local service', () => {
     'the invited member signs in to cognito-local with a password and becomes ACTIVE',
     async () => {
       const invitation = invitationFor(join(home, 'outbox'), EMAIL);
-      const { userPoolClientId } = running().endpoints;
-      const first = await cognitoClient().send(
-        new InitiateAuthCommand({
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          ClientId: userPoolClientId,
-          AuthParameters: { USERNAME: state.userId, PASSWORD: invitation.TemporaryPassword },
-        }),
+      state.userToken = await firstPasswordSignIn(
+        cognitoClient(),
+        running().endpoints.userPoolClientId,
+        state.userId,
+        invitation.TemporaryPassword,
+        NEW_PASSWORD,
       );
-      expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
-      const answered = await cognitoClient().send(
-        new RespondToAuthChallengeCommand({
-          ClientId: userPoolClientId,
-          ChallengeName: 'NEW_PASSWORD_REQUIRED',
-          Session: first.Session,
-          ChallengeResponses: { USERNAME: state.userId, NEW_PASSWORD },
-        }),
-      );
-      const accessToken = answered.AuthenticationResult?.AccessToken;
-      if (!accessToken) throw new Error('cognito-local gave no access token after the new password');
-      state.userToken = accessToken;
       // cognito-local ran the user pool's post-authentication trigger, as Cognito does: the
       // first sign-in made the INVITED member ACTIVE.
       const me = await asUser('GET', '/20190206/users/me');
