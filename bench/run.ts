@@ -4,7 +4,9 @@
  * users, and measures per operation its latency, its DynamoDB calls per request and the p50 of a
  * bare GetItem measured alongside it; then bundles every Lambda as the Identity stack does and
  * measures sizes and cold import times. It reports the targets of issue 3 (item 9) as PASS/MISS
- * and never fails on them. docs/benchmarks.md explains the method and how to read the numbers.
+ * and never fails on them. The SCIM list over 10,000 SCIM users (issue 5, bench/scim-list.ts) is
+ * the exception: an indexed `eq` lookup that costs a Scan or more than one read fails the run.
+ * docs/benchmarks.md explains the method and how to read the numbers.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,14 @@ import { BASELINE_ENTRY, type BundleResult, measureBundles } from '@/bench/bundl
 import { type CountingProxy, type Phase, startCountingProxy } from '@/bench/counting-proxy';
 import { simulatePermissionSetDeployments } from '@/bench/permission-set-simulation';
 import {
+  indexedLookupViolation,
+  SCIM_BENCH_USERS,
+  type ScimListOutcome,
+  scimBenchSeed,
+  scimFilterCases,
+  startScimListBench,
+} from '@/bench/scim-list';
+import {
   bareJwtVerification,
   bareRsaSignature,
   type SignInOrganization,
@@ -39,6 +49,11 @@ import { type LocalService, startLocalService } from '@/local/service';
 const ITERATIONS = positiveInt(process.env.BENCH_ITERATIONS, 200);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 20);
 const USERS = 1000;
+/** `BENCH_ONLY=scim-list`: only the bare baseline and the SCIM list rows (no other rows, bundles or simulation). */
+const SCIM_LIST_ONLY = process.env.BENCH_ONLY === 'scim-list';
+/** SCIM lists that no index answers read every user: fewer requests of them. */
+const SCAN_ITERATIONS = positiveInt(process.env.BENCH_SCAN_ITERATIONS, 10);
+const SCAN_WARMUP = 2;
 /** The deployment simulation: accounts × assignments, and the worker concurrency (the event source's maxConcurrency). */
 const SIMULATED_ACCOUNTS = 1000;
 const SIMULATED_ASSIGNMENTS = 3;
@@ -147,12 +162,16 @@ function countsSnapshot(counting: CountingProxy, n: number): CallCounts {
   return { perRequest: total / n, roundTripsPerRequest: roundTrips / n, breakdown, meanMs };
 }
 
-/** Runs `run` WARMUP times, then ITERATIONS times timed, one request at a time. */
+/** Runs `run` WARMUP times, then ITERATIONS times timed (or as `requests` says), one request at a time. */
 async function measure(
   operation: string,
   how: string,
   phase: Phase,
   run: (index: number) => Promise<void>,
+  requests: { readonly warmup: number; readonly iterations: number } = {
+    warmup: WARMUP,
+    iterations: ITERATIONS,
+  },
 ): Promise<OperationResult> {
   const counting = requireProxy();
   const samples: number[] = [];
@@ -163,10 +182,10 @@ async function measure(
     if (record) samples.push(elapsedMs(start));
   };
   await bare.block();
-  for (let index = 0; index < WARMUP; index++) await once(index, false);
+  for (let index = 0; index < requests.warmup; index++) await once(index, false);
   counting.reset();
-  for (let index = 0; index < ITERATIONS; index++) await once(WARMUP + index, true);
-  const dynamodb = countsSnapshot(counting, ITERATIONS);
+  for (let index = 0; index < requests.iterations; index++) await once(requests.warmup + index, true);
+  const dynamodb = countsSnapshot(counting, requests.iterations);
   counting.setPhase('setup');
   const stats = latencyStats(samples);
   progress(`${operation}: p50 ${stats.p50.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms`);
@@ -438,9 +457,90 @@ async function measureSignIn(
   ];
 }
 
+/** The SCIM list rows and the target they check. */
+interface ScimListRows {
+  readonly results: OperationResult[];
+  readonly target: Target;
+}
+
+/** `phase`'s DynamoDB calls per request, by operation. */
+function callsIn(counts: CallCounts, phase: Phase): Record<string, number> {
+  const prefix = `${phase} `;
+  return Object.fromEntries(
+    Object.entries(counts.breakdown)
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, value]) => [name.slice(prefix.length), value]),
+  );
+}
+
+/**
+ * Issue 5's rows: SCIM_BENCH_USERS SCIM users written with the items the SCIM create path writes,
+ * then `GET /scim/v2/Users?filter=…` through the real SCIM handler, in-process with a real SCIM
+ * token, one row per filter of scimFilterCases. The token check is counted as phase `authorizer`.
+ * Throws — the bench fails — when an indexed `eq` lookup makes a Scan or more than one read.
+ */
+async function measureScimList(
+  directEndpoint: string,
+  region: string,
+  tableName: string,
+): Promise<ScimListRows> {
+  const counting = requireProxy();
+  progress(`seeding ${SCIM_BENCH_USERS} SCIM users directly in the table ...`);
+  const seed = scimBenchSeed(SCIM_BENCH_USERS, 'bench', new Date().toISOString());
+  await writeItems(directEndpoint, tableName, region, seed.items);
+  const scim = await startScimListBench({
+    endpoint: counting.endpoint,
+    region,
+    tableName,
+    onPhase: (phase) => counting.setPhase(phase),
+  });
+  const results: OperationResult[] = [];
+  const lookups: string[] = [];
+  try {
+    for (const filterCase of scimFilterCases(seed.users)) {
+      let outcome: ScimListOutcome | undefined;
+      const result = await measure(
+        `SCIM list ${filterCase.filter}`,
+        '',
+        'handler',
+        async () => {
+          outcome = await scim.list(filterCase);
+        },
+        filterCase.indexed ? undefined : { warmup: SCAN_WARMUP, iterations: SCAN_ITERATIONS },
+      );
+      if (!outcome) throw new Error(`SCIM list ${filterCase.filter}: no request was made`);
+      const how = `in-process SCIM handler; totalResults ${outcome.totalResults}, ${outcome.itemsPerPage} returned, ${outcome.itemsRead} item${outcome.itemsRead === 1 ? '' : 's'} read`;
+      results.push({ ...result, how });
+      if (!filterCase.indexed) continue;
+      const listCalls = callsIn(result.dynamodb, 'handler');
+      const violation = indexedLookupViolation(listCalls);
+      if (violation)
+        throw new Error(`SCIM list ${filterCase.filter} over ${SCIM_BENCH_USERS} users: ${violation}`);
+      const readText = Object.entries(listCalls).map(([operation, value]) => `${operation} ${count(value)}`);
+      lookups.push(`${filterCase.filter.replace(/"[^"]*"/g, '"…"')}: ${readText.join(', ')}`);
+    }
+  } finally {
+    scim.close();
+  }
+  return {
+    results,
+    target: {
+      target: `SCIM list over ${SCIM_BENCH_USERS} users: userName/externalId/id eq = one DynamoDB read, no Scan (issue 5)`,
+      measured: `${lookups.join('; ')} (each after the SCIM token's GetItem); the bench fails otherwise`,
+      pass: true,
+    },
+  };
+}
+
 // ---- seeding -------------------------------------------------------------------------------------
 
-/** Writes items straight into the table, 25 at a time, retrying what DynamoDB left unprocessed. */
+/** Batches sent at once while seeding: DynamoDB Local takes them faster side by side. */
+const SEED_WRITERS = 8;
+
+/**
+ * Writes items straight into the table, 25 at a time, SEED_WRITERS batches at once, retrying what
+ * DynamoDB left unprocessed.
+ */
 async function writeItems(
   endpoint: string,
   tableName: string,
@@ -449,8 +549,10 @@ async function writeItems(
 ): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, credentials: CREDENTIALS });
   const doc = DynamoDBDocumentClient.from(client);
-  try {
-    for (let offset = 0; offset < items.length; offset += 25) {
+  let next = 0;
+  const writer = async (): Promise<void> => {
+    for (let offset = next; offset < items.length; offset = next) {
+      next += 25;
       let requests = items.slice(offset, offset + 25).map((Item) => ({ PutRequest: { Item } }));
       while (requests.length > 0) {
         const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
@@ -460,6 +562,9 @@ async function writeItems(
         );
       }
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: SEED_WRITERS }, writer));
   } finally {
     client.destroy();
   }
@@ -618,42 +723,17 @@ function bundlesTable(bundles: readonly BundleResult[], baseline: BundleResult):
   );
 }
 
-// ---- main ----------------------------------------------------------------------------------------
-
-async function main(): Promise<void> {
-  const started = process.hrtime.bigint();
-  const home = join(work, 'home');
-  progress(`temporary home ${work}; ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up`);
-
-  progress('starting DynamoDB Local, cognito-local and the local API ...');
-  service = await startLocalService({
-    home,
-    port: 0,
-    logger: {
-      info: () => undefined,
-      error: (message, error) => progress(`${message} ${String(error ?? '')}`),
-    },
-    authorize: benchAuthorizer,
-  });
-  const { endpoints } = service;
-  // The handlers are loaded on their first request and build their DynamoDB client from this variable
-  // (lambdas/shared/db.ts dbFromEnv): from here on, they reach DynamoDB Local through the proxy.
-  proxy = await startCountingProxy(service.dynamodb.endpoint);
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
-
-  progress(`seeding ${USERS} users directly in the table ...`);
-  const userIds = await seedUsers(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, USERS);
-  const [firstUser, secondUser, thirdUser] = userIds;
-  if (!firstUser || !secondUser || !thirdUser) throw new Error('no users seeded');
-  const signInUser: UserCaller = { id: thirdUser, role: 'customer_user' };
-  const organization = signInOrganization(signInUser.id, new Date().toISOString());
-  progress(
-    `seeding an organization: ${organization.heldRoles} (account, role) pairs held through groups → account types ...`,
-  );
-  await writeItems(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, organization.items);
-
-  bare.configure(proxy.endpoint, endpoints.region, endpoints.tableName, secondUser);
-
+/**
+ * The identity API rows (issue 3) and the AWS sign-in rows (issue 4), over the 1,000 seeded users:
+ * through the local API Gateway with the bootstrap token's JWT, or in-process with a user caller context.
+ */
+async function measureIdentityOperations(
+  home: string,
+  seeded: { readonly firstUser: string; readonly secondUser: string },
+  signInUser: UserCaller,
+  organization: SignInOrganization,
+): Promise<OperationResult[]> {
+  const { firstUser, secondUser } = seeded;
   const bootstrap: unknown = JSON.parse(readFileSync(join(home, 'bootstrap-token.json'), 'utf8'));
   const basic = Buffer.from(
     `${stringField(bootstrap, 'AccessKey')}:${stringField(bootstrap, 'SecretKey')}`,
@@ -739,12 +819,98 @@ async function main(): Promise<void> {
     ),
   );
   results.push(...(await measureSignIn(signInUser, organization)));
+  return results;
+}
+
+/** What the SCIM list rows are, for the report's header. */
+function scimHeader(): string {
+  return `SCIM list rows: ${SCIM_BENCH_USERS} SCIM users (+ the ${USERS} local users), the in-process SCIM handler with a SCIM token (its GetItem is the "authorizer" phase); filters no index answers: ${SCAN_ITERATIONS} timed requests after ${SCAN_WARMUP}`;
+}
+
+/** `BENCH_ONLY=scim-list`: prints the baseline and SCIM rows and writes them to bench/results/scim-list.json. */
+function reportScimListOnly(
+  results: readonly OperationResult[],
+  target: Target,
+  bareRange: string,
+  totalSeconds: number,
+): void {
+  const report = [
+    `staxid bench (BENCH_ONLY=scim-list) — ${new Date().toISOString()} — node ${process.version}, ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up, sequential`,
+    `bare GetItem block p50s: ${bareRange}`,
+    scimHeader(),
+    '',
+    operationsTable(results),
+    '',
+    table(
+      ['target', 'measured', 'result'],
+      [[target.target, target.measured, target.pass ? 'PASS' : 'MISS']],
+      [],
+    ),
+    '',
+    `total ${totalSeconds.toFixed(1)} s`,
+  ].join('\n');
+  process.stdout.write(`${report}\n`);
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsFile = join(resultsDir, 'scim-list.json');
+  writeFileSync(
+    resultsFile,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, operations: results, target, totalSeconds }, null, 2)}\n`,
+  );
+  process.stdout.write(`results: ${resultsFile}\n`);
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  const home = join(work, 'home');
+  progress(`temporary home ${work}; ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up`);
+
+  progress('starting DynamoDB Local, cognito-local and the local API ...');
+  service = await startLocalService({
+    home,
+    port: 0,
+    logger: {
+      info: () => undefined,
+      error: (message, error) => progress(`${message} ${String(error ?? '')}`),
+    },
+    authorize: benchAuthorizer,
+  });
+  const { endpoints } = service;
+  // The handlers are loaded on their first request and build their DynamoDB client from this variable
+  // (lambdas/shared/db.ts dbFromEnv): from here on, they reach DynamoDB Local through the proxy.
+  proxy = await startCountingProxy(service.dynamodb.endpoint);
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+
+  progress(`seeding ${USERS} users directly in the table ...`);
+  const userIds = await seedUsers(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, USERS);
+  const [firstUser, secondUser, thirdUser] = userIds;
+  if (!firstUser || !secondUser || !thirdUser) throw new Error('no users seeded');
+  const signInUser: UserCaller = { id: thirdUser, role: 'customer_user' };
+  const organization = signInOrganization(signInUser.id, new Date().toISOString());
+  progress(
+    `seeding an organization: ${organization.heldRoles} (account, role) pairs held through groups → account types ...`,
+  );
+  await writeItems(service.dynamodb.endpoint, endpoints.tableName, endpoints.region, organization.items);
+
+  bare.configure(proxy.endpoint, endpoints.region, endpoints.tableName, secondUser);
+
+  const results: OperationResult[] = SCIM_LIST_ONLY
+    ? []
+    : await measureIdentityOperations(home, { firstUser, secondUser }, signInUser, organization);
+  const scimList = await measureScimList(service.dynamodb.endpoint, endpoints.region, endpoints.tableName);
+  results.push(...scimList.results);
   await bare.block();
   bare.close();
   const bareResult = bare.result();
   const measured = results.map((result) => ({ ...result, ratioToBareP50: result.p50 / bareResult.p50 }));
   results.splice(0, results.length, bareResult, ...measured);
   const bareRange = `${ms(Math.min(...bare.blockP50s))}–${ms(Math.max(...bare.blockP50s))} ms`;
+  if (SCIM_LIST_ONLY) {
+    reportScimListOnly(results, scimList.target, bareRange, elapsedMs(started) / 1000);
+    return;
+  }
 
   progress('stopping the service (the bundles are measured on an idle machine) ...');
   await service.stop();
@@ -809,6 +975,7 @@ async function main(): Promise<void> {
       pass: oversized.length === 0 && functions.every((bundle) => !bundle.error),
     },
     ...signInTargets(results, bareResult),
+    scimList.target,
     {
       target: `permission sets: ${SIMULATED_ACCOUNTS} accounts x ${SIMULATED_ASSIGNMENTS} assignments all DEPLOYMENT_COMPLETE, at most ${SIMULATED_CONCURRENCY} workers`,
       measured: `${JSON.stringify(simulation.deployments)}; ${simulation.iamCallsPerAccount.toFixed(1)} IAM calls/account (${simulation.throttledCalls} throttled, ${simulation.redeliveries} redeliveries); ${(simulation.elapsedMs / 1000).toFixed(1)} s; max ${simulation.maxWorkers} workers, ${simulation.maxInFlight} messages in flight`,
@@ -822,6 +989,7 @@ async function main(): Promise<void> {
   const report = [
     `staxid bench — ${new Date().toISOString()} — node ${process.version}, ${ITERATIONS} timed requests per operation after ${WARMUP} warm-up, sequential`,
     `bare GetItem = a raw GetItemCommand through the same proxy to the same DynamoDB Local, measured in ${bare.blockP50s.length} blocks of ${Math.ceil(ITERATIONS / BARE_BLOCKS)} between the operations (block p50s: ${bareRange})`,
+    scimHeader(),
     `${SIGN_IN_OPERATION} includes its aws.SignIn audit event, written as a file by the direct sink (local mode) before the answer; the authorizer's JWT verification is not in it (the Authorizer row)`,
     '',
     operationsTable(results),
@@ -850,6 +1018,7 @@ async function main(): Promise<void> {
         iterations: ITERATIONS,
         warmup: WARMUP,
         users: USERS,
+        scimUsers: SCIM_BENCH_USERS,
         operations: results,
         permissionSetSimulation: simulation,
         bundles: bundles.map((bundle) => ({

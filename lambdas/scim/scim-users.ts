@@ -128,6 +128,29 @@ async function queryIndex(
   return items;
 }
 
+/** The staxid user a SCIM create makes (AuthOrigin scim): ACTIVE, or DISABLED when `active` is false. */
+export function newScimUserRecord(
+  input: ScimUserInput,
+  id: string,
+  createdBy: string,
+  now: string,
+): UserRecord {
+  return {
+    Id: id,
+    Email: input.userName,
+    FirstName: input.givenName,
+    LastName: input.familyName,
+    Role: input.role ?? DEFAULT_SCIM_ROLE,
+    Status: input.active ? 'ACTIVE' : 'DISABLED',
+    ...(!input.active && { DisabledFromStatus: 'ACTIVE' as UserStatus }),
+    AuthOrigin: AUTH_ORIGIN.scim,
+    CreatedBy: createdBy,
+    CreatedTS: now,
+    ModifiedTS: now,
+    Version: 1,
+  };
+}
+
 /** POST /Users: a new ACTIVE (or, with `active: false`, DISABLED) user; 409 `uniqueness` when the email is taken. */
 export async function createScimUser(context: ScimContext, input: ScimUserInput): Promise<StoredScimUser> {
   const { deps } = context;
@@ -135,20 +158,7 @@ export async function createScimUser(context: ScimContext, input: ScimUserInput)
   return commitScimChange(deps, { ...context, type: 'scim.CreateUser' }, async () => {
     await assertEmailFree(deps, input.userName);
     const now = deps.clock.now().toISOString();
-    const user: UserRecord = {
-      Id: id,
-      Email: input.userName,
-      FirstName: input.givenName,
-      LastName: input.familyName,
-      Role: input.role ?? DEFAULT_SCIM_ROLE,
-      Status: input.active ? 'ACTIVE' : 'DISABLED',
-      ...(!input.active && { DisabledFromStatus: 'ACTIVE' as UserStatus }),
-      AuthOrigin: AUTH_ORIGIN.scim,
-      CreatedBy: context.tokenId,
-      CreatedTS: now,
-      ModifiedTS: now,
-      Version: 1,
-    };
+    const user = newScimUserRecord(input, id, context.tokenId, now);
     const item = { ...userItem(user), ...scimItemAttributes(input) };
     return {
       steps: [{ item: put(deps, item, 'attribute_not_exists(PK)') }, guardPut(deps, input.userName, id)],
