@@ -108,7 +108,7 @@ async function serve(deps: ScimDeps, event: APIGatewayProxyEvent, requestId: str
     context: { deps, tokenId, requestId, baseUrl: baseUrlOf(event) },
     method,
     resource: canonicalResource(match[1]),
-    id: match[2] === undefined ? undefined : decodeURIComponent(match[2]),
+    id: match[2] === undefined ? undefined : pathId(match[2]),
     query: definedValues(event.queryStringParameters),
     ifMatch: header(event, 'if-match'),
     body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? parseBody(event) : undefined,
@@ -120,6 +120,21 @@ async function serve(deps: ScimDeps, event: APIGatewayProxyEvent, requestId: str
       return serveGroups(call);
     default:
       return serveDiscovery(call);
+  }
+}
+
+/**
+ * The id in the path, percent-decoded. Malformed percent-encoding (`%E0%A4%A`) names no
+ * resource staxid ever issued: a SCIM 404, not the URIError's 500.
+ */
+function pathId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ScimError(
+      404,
+      `No resource with id ${JSON.stringify(segment)}: its percent-encoding is malformed`,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import { commitScimChange } from '@/lambdas/scim/scim-change';
 import { badRequest, ScimError } from '@/lambdas/scim/scim-error';
 import { attributeValue, isObject } from '@/lambdas/scim/scim-patch';
 import { assertIfMatch, metaOf, SCHEMAS } from '@/lambdas/scim/scim-resource';
+import { scimUserOf } from '@/lambdas/scim/scim-user-schema';
 import type { ScimContext } from '@/lambdas/scim/scim-users';
 import { ConflictError } from '@/lambdas/shared/errors';
 import { isUuid, newId } from '@/lambdas/shared/ids';
@@ -355,7 +356,10 @@ function nameGuardPut(context: ScimContext, name: string, groupId: string): TxSt
   };
 }
 
-/** Members must be users that exist and are not DELETED. */
+/**
+ * Members must be users that SCIM provisioned (AuthOrigin scim) and are not DELETED: a SCIM
+ * client decides about its own users only, never puts a local or federated user in a group.
+ */
 async function assertUsersExist(context: ScimContext, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   if (userIds.length > 100) {
@@ -368,12 +372,12 @@ async function assertUsersExist(context: ScimContext, userIds: readonly string[]
     context.deps.db,
     userIds.map((userId) => entityKey(ENTITY.user, userId)),
   );
-  const live = new Set(items.filter((item) => item.Status !== 'DELETED').map((item) => String(item.Id)));
+  const live = new Set(items.map(scimUserOf).flatMap((user) => (user ? [user.Id] : [])));
   const missing = userIds.find((userId) => !live.has(userId));
   if (missing !== undefined) {
     throw badRequest(
       'invalidValue',
-      `members: user ${missing} does not exist (or was deleted): provision the user first`,
+      `members: user ${missing} does not exist (or was deleted, or was not provisioned by SCIM): provision the user first`,
     );
   }
 }

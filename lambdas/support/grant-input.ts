@@ -23,8 +23,12 @@ export const DURATION_HOURS = { min: 1, max: 72 } as const;
 export const MAX_SCOPE_ENTRIES = 50;
 export const MAX_REASON_LENGTH = 1000;
 
-/** Letters, digits, blanks and `. _ : # / -`: what ticket systems put in case numbers, and nothing that needs escaping. */
-const CASE_REFERENCE = /^[A-Za-z0-9._:#/ -]{1,128}$/;
+/**
+ * Letters, digits, blanks and `. _ : / = + - @`: what ticket systems put in case numbers, and
+ * only characters an STS session tag value may hold, since sign-in passes the case reference
+ * as the `staxid-support-case` tag (anything else, such as `#`, would fail every sign-in).
+ */
+const CASE_REFERENCE = /^[A-Za-z0-9 ._:/=+@-]{1,128}$/;
 
 /** Control characters other than tab and newline. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
@@ -125,7 +129,7 @@ function caseReference(value: unknown): string {
   if (typeof value !== 'string' || !CASE_REFERENCE.test(value) || value.trim() !== value) {
     throw new ValidationError(
       'Body.CaseReference',
-      'is required: the support case reference, 1 to 128 letters, digits, blanks or . _ : # / - (no leading or trailing blank)',
+      'is required: the support case reference, 1 to 128 letters, digits, blanks or . _ : / = + - @ (no leading or trailing blank; no #, which an AWS session tag cannot hold)',
     );
   }
   return value;

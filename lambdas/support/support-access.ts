@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { accountTypeFromItem } from '@/lambdas/accounts/account-items';
-import { groupIdByName } from '@/lambdas/groups/group-items';
+import { groupFromItem, groupIdByName } from '@/lambdas/groups/group-items';
 import { auditEvent } from '@/lambdas/shared/audit';
 import type { Db } from '@/lambdas/shared/db';
 import {
@@ -33,8 +33,9 @@ import { findUser } from '@/lambdas/users/user-queries';
 
 /**
  * Support access (ARCHITECTURE §2.6): a support engineer — a member of the configured
- * support group — asks for a grant naming a support case; an Admin other than the engineer
- * and the requester approves it (four eyes), which opens a window of at most 72 hours on
+ * support group, a LOCAL group (SCIM cannot decide who the engineers are) — asks for a grant
+ * naming a support case; an Admin user other than the engineer and the requester approves it
+ * (four eyes: a person, never an API token), which opens a window of at most 72 hours on
  * the accounts in scope, in one built-in role. An Admin may revoke it at any time; it
  * expires by itself (entitlements ignore it once its window has ended). Every change is an
  * audit event written before the change; every use is audited by the sign-in route.
@@ -81,6 +82,10 @@ export async function approveGrant(
   grantId: string,
   change: { readonly roleName?: string },
 ) {
+  const { caller } = context;
+  if (caller.kind !== 'user') {
+    throw new ForbiddenError('four eyes: a person (an Admin user) approves support access, not an API token');
+  }
   const grant = await getGrant(deps.db, grantId);
   const now = deps.clock.now();
   const status = statusAt(grant, now);
@@ -89,8 +94,7 @@ export async function approveGrant(
       `support access grant ${JSON.stringify(grantId)} is ${status}: only a PENDING grant can be approved`,
     );
   }
-  const { caller } = context;
-  if (caller.id === grant.userId || caller.id === grant.requestedBy) {
+  if (caller.id === grant.userId || (await requestersOf(deps.db, grant)).includes(caller.id)) {
     throw new ForbiddenError(
       'four eyes: a support access grant is approved by an Admin who is neither the engineer it is for nor its requester',
     );
@@ -107,6 +111,16 @@ export async function approveGrant(
   };
   await auditedWrite(deps, context, 'support.ApproveSupportAccessGrant', approved, grant.version);
   return grantResponse(approved, now);
+}
+
+/**
+ * Who asked for the grant: its requester and, when an API token asked, the person who created
+ * that token — so that an Admin cannot approve, as themself, what they asked for through a token.
+ */
+async function requestersOf(db: Db, grant: StoredGrant): Promise<string[]> {
+  const token = await getConsistent(db, entityKey(ENTITY.apiToken, grant.requestedBy));
+  const tokenCreator = token && stringAttr(token, 'CreatedBy');
+  return tokenCreator ? [grant.requestedBy, tokenCreator] : [grant.requestedBy];
 }
 
 /** support.RevokeSupportAccessGrant: a PENDING or ACTIVE grant ends at once. */
@@ -205,7 +219,11 @@ async function granteeOf(
   return { userId, supportGroupId };
 }
 
-/** The support group's id when the user is ACTIVE and one of its members; otherwise undefined. */
+/**
+ * The support group's id when the user is ACTIVE and one of its members; otherwise undefined.
+ * Only a LOCAL group of that name counts: a SCIM client could create a group of any name and
+ * so decide who the support engineers are.
+ */
 async function supportGroupOf(deps: SupportDeps, userId: string): Promise<string | undefined> {
   if (!deps.supportGroupName) return undefined;
   const [groupId, user] = await Promise.all([
@@ -213,15 +231,18 @@ async function supportGroupOf(deps: SupportDeps, userId: string): Promise<string
     findUser(deps.db, userId),
   ]);
   if (!groupId || user?.Status !== 'ACTIVE') return undefined;
-  const membership = membershipKey(groupId, userId);
-  const { Item: found } = await deps.db.doc.send(
-    new GetCommand({
-      TableName: deps.db.tableName,
-      Key: { PK: membership.PK, SK: membership.SK },
-      ConsistentRead: true,
-    }),
+  const [group, membership] = await Promise.all([
+    getConsistent(deps.db, entityKey(ENTITY.group, groupId)),
+    getConsistent(deps.db, membershipKey(groupId, userId)),
+  ]);
+  return group && groupFromItem(group).groupType === 'LOCAL' && membership ? groupId : undefined;
+}
+
+async function getConsistent(db: Db, key: { PK: string; SK: string }): Promise<Item | undefined> {
+  const { Item: item } = await db.doc.send(
+    new GetCommand({ TableName: db.tableName, Key: { PK: key.PK, SK: key.SK }, ConsistentRead: true }),
   );
-  return found ? groupId : undefined;
+  return item;
 }
 
 /**

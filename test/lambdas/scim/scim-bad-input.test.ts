@@ -1,10 +1,15 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
+import { newId } from '@/lambdas/shared/ids';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import { AUTH_ORIGIN } from '@/lambdas/users/user-model';
 import { createScimHarness, type ScimHarness } from '@/test/lambdas/scim/harness';
 
 let h: ScimHarness;
 let userId = '';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 beforeAll(async () => {
   h = await createScimHarness();
@@ -121,6 +126,66 @@ describe('SCIM bad input', () => {
       body: { userName: 'x@example.com', title: 'x'.repeat(70_000) },
     });
     expect(huge.status).toBe(413);
+  });
+
+  it.each([
+    ['GET', '/Users/%E0%A4%A'],
+    ['PATCH', '/Groups/%ZZ'],
+    ['DELETE', '/Users/%'],
+  ])('answers %s %s (malformed percent-encoding) with a SCIM 404, not a 500', async (method, path) => {
+    const before = await h.items();
+    const response = await h.scim(
+      method,
+      path,
+      method === 'PATCH' ? { body: { schemas: [PATCH_OP], Operations: [] } } : {},
+    );
+    expect(response).toMatchObject({
+      status: 404,
+      body: { status: '404', detail: expect.stringContaining('percent-encoding is malformed') },
+    });
+    expect(await h.items()).toEqual(before);
+  });
+
+  it('refuses a member that is not a SCIM user (a local user of staxid), changing nothing', async () => {
+    const localUserId = newId();
+    await h.table.doc.send(
+      new PutCommand({
+        TableName: h.table.tableName,
+        Item: {
+          ...entityKey(ENTITY.user, localUserId),
+          Id: localUserId,
+          Email: 'local.admin@example.com',
+          FirstName: 'Local',
+          LastName: 'Admin',
+          Role: 'customer_user',
+          Status: 'ACTIVE',
+          AuthOrigin: AUTH_ORIGIN.local,
+          Version: 1,
+        },
+      }),
+    );
+    const group = await h.scim('POST', '/Groups', {
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Scim Only' },
+    });
+    expect(group.status).toBe(201);
+    const before = await h.items();
+
+    const created = await h.scim('POST', '/Groups', {
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Smuggler', members: [{ value: localUserId }] },
+    });
+    const added = await h.scim('PATCH', `/Groups/${String(group.body.id)}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: localUserId }] }],
+      },
+    });
+    for (const response of [created, added]) {
+      expect(response).toMatchObject({
+        status: 400,
+        body: { scimType: 'invalidValue', detail: expect.stringContaining(`user ${localUserId}`) },
+      });
+    }
+    expect(await h.items()).toEqual(before);
   });
 
   it('pages lists and projects attributes', async () => {

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import { entitlementsOf } from '@/lambdas/aws/entitlements';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import { createDb } from '@/lambdas/shared/db';
+import { ENTITY, entityKey, uniqueKey } from '@/lambdas/shared/keys';
 import type { Caller } from '@/lambdas/shared/permissions';
 import { approveSupportAccessGrantHandler } from '@/lambdas/support/approve-support-access-grant';
 import { createSupportAccessGrantHandler } from '@/lambdas/support/create-support-access-grant';
@@ -9,7 +10,7 @@ import { grantKey, RETENTION_MS } from '@/lambdas/support/grant-items';
 import { readSupportAccessGrantHandler } from '@/lambdas/support/read-support-access-grant';
 import { readSupportAccessGrantsHandler } from '@/lambdas/support/read-support-access-grants';
 import { revokeSupportAccessGrantHandler } from '@/lambdas/support/revoke-support-access-grant';
-import { createSupportFixture, type SupportFixture } from '@/test/lambdas/support/fixture';
+import { createSupportFixture, SUPPORT_GROUP, type SupportFixture } from '@/test/lambdas/support/fixture';
 import { UNKNOWN_ID } from '@/test/lambdas/tasks/harness';
 import { invoke } from '@/test/support/api-event';
 
@@ -150,6 +151,7 @@ describe('support.CreateSupportAccessGrant', () => {
     [{ CaseReference: '' }, 'Body.CaseReference'],
     [{ CaseReference: 'x'.repeat(129) }, 'Body.CaseReference'],
     [{ CaseReference: 'CASE<script>' }, 'Body.CaseReference'],
+    [{ CaseReference: 'INC#4711' }, 'Body.CaseReference'],
     [{ Scope: {} }, 'Body.Scope'],
     [{ Scope: { AccountIds: ['12345'] } }, 'Body.Scope.AccountIds[0]'],
     [{ Scope: { AccountIds: [UNKNOWN_ID] } }, 'Body.Scope.AccountIds[0]'],
@@ -168,6 +170,36 @@ describe('support.CreateSupportAccessGrant', () => {
     expect(response.status).toBe(400);
     expect((response.body as { Error: string }).Error.startsWith(`${field}: `)).toBe(true);
     expect(await f.h.snapshot()).toEqual(before);
+  });
+
+  it('counts only a LOCAL group as the support group: a SCIM group of that name makes nobody an engineer', async () => {
+    const guard = await f.h.table.doc.send(
+      new GetCommand({ TableName: f.h.table.tableName, Key: uniqueKey('GROUPNAME', SUPPORT_GROUP) }),
+    );
+    const groupKey = entityKey(ENTITY.group, String(guard.Item?.Id));
+    const { Item: group } = await f.h.table.doc.send(
+      new GetCommand({ TableName: f.h.table.tableName, Key: groupKey }),
+    );
+    if (!group) throw new Error('no support group');
+    await f.h.table.doc.send(
+      new PutCommand({ TableName: f.h.table.tableName, Item: { ...group, GroupType: 'SCIM' } }),
+    );
+    try {
+      const before = await f.h.snapshot();
+      expect((await invoke(create, { method: 'POST', body: body(), caller: f.engineer })).status).toBe(403);
+      const onBehalf = await invoke(create, {
+        method: 'POST',
+        body: body({ UserId: f.engineer.id }),
+        caller: f.admin,
+      });
+      expect(onBehalf).toMatchObject({
+        status: 400,
+        body: { Error: expect.stringContaining('Body.UserId') },
+      });
+      expect(await f.h.snapshot()).toEqual(before);
+    } finally {
+      await f.h.table.doc.send(new PutCommand({ TableName: f.h.table.tableName, Item: group }));
+    }
   });
 
   it('writes nothing when the audit event cannot be written (503)', async () => {
@@ -225,7 +257,7 @@ describe('support.ApproveSupportAccessGrant', () => {
 
   it('lets the Admin pick another built-in role', async () => {
     const grant = await requestGrant();
-    const response = await approveAs(f.apiAdmin, grant.Id, { RoleName: BUILTIN_ROLE_NAMES.developer });
+    const response = await approveAs(f.admin, grant.Id, { RoleName: BUILTIN_ROLE_NAMES.developer });
     expect(response.status).toBe(200);
     expect(grantOf(response).RoleName).toBe(BUILTIN_ROLE_NAMES.developer);
     await revokeAs(f.admin, grant.Id);
@@ -255,6 +287,42 @@ describe('support.ApproveSupportAccessGrant', () => {
     expect((await approveAs({ kind, id: f.outsider.id, role }, grant.Id)).status).toBe(403);
     expect((await revokeAs({ kind, id: f.outsider.id, role }, grant.Id)).status).toBe(403);
     expect(await f.h.snapshot()).toEqual(before);
+  });
+
+  it('four eyes: an Admin API token does not approve, whoever created it (403, nothing written)', async () => {
+    const grant = await requestGrant();
+    const before = await f.h.snapshot();
+    const response = await approveAs(f.apiAdmin, grant.Id);
+    expect(response).toMatchObject({
+      status: 403,
+      body: {
+        Error: expect.stringContaining(
+          'four eyes: a person (an Admin user) approves support access, not an API token',
+        ),
+      },
+    });
+    expect(await f.h.snapshot()).toEqual(before);
+    expect(f.h.audit.events.map((event) => event.staxEventType)).toEqual([
+      'support.CreateSupportAccessGrant',
+    ]);
+    await revokeAs(f.admin, grant.Id);
+  });
+
+  it('four eyes: the person who created the API token that asked does not approve', async () => {
+    const token: Caller = { ...f.apiAdmin, id: 'AKSTAXIDTESTCREATEDBYADMIN' };
+    await f.h.table.doc.send(
+      new PutCommand({
+        TableName: f.h.table.tableName,
+        Item: { ...entityKey(ENTITY.apiToken, token.id), AccessKey: token.id, CreatedBy: f.admin.id },
+      }),
+    );
+    const grant = await requestGrant(token, { UserId: f.engineer.id });
+    expect(grant.RequestedBy).toBe(token.id);
+    const before = await f.h.snapshot();
+    expect((await approveAs(f.admin, grant.Id)).status).toBe(403);
+    expect(await f.h.snapshot()).toEqual(before);
+    expect((await approveAs(f.otherAdmin, grant.Id)).status).toBe(200);
+    await revokeAs(f.admin, grant.Id);
   });
 
   it('answers 409 for a grant that is not PENDING, 404 for an unknown one, 400 for a bad id or role', async () => {
