@@ -50,12 +50,29 @@ export async function exchangeApiToken(
   return { accessToken, expiresIn };
 }
 
+/**
+ * An AWS region name (`eu-west-2`, `us-gov-west-1`, `us-isob-east-1`). The region comes from
+ * an unauthenticated response and ends up in the Cognito endpoint the password is sent to
+ * and in `~/.aws/config`, so anything else is refused rather than used.
+ */
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
+/** Whether `value` is shaped like an AWS region name. */
+export function isAwsRegion(value: unknown): value is string {
+  return typeof value === 'string' && AWS_REGION.test(value);
+}
+
 export async function readPublicAuthConfig(api: string): Promise<PublicAuthConfig> {
   const body = (await request(api, 'GET', '/20190206/public/config')) as { Auth?: Partial<PublicAuthConfig> };
   const auth = body.Auth;
   if (!auth?.region || !auth.userPoolId || !auth.userPoolWebClientId) {
     throw new CliError(
       `${api}/20190206/public/config has no Auth.region, Auth.userPoolId and Auth.userPoolWebClientId: is ${api} a staxid API?`,
+    );
+  }
+  if (!isAwsRegion(auth.region)) {
+    throw new CliError(
+      `${api}/20190206/public/config names the region ${JSON.stringify(auth.region)}, which is not an AWS region (such as eu-west-2): refusing to sign in to ${api}.`,
     );
   }
   return {
@@ -73,7 +90,23 @@ export async function listAwsRoles(api: string, token: string): Promise<readonly
   const body = (await request(api, 'GET', '/20190206/users/me/aws-roles', { token })) as { Roles?: unknown };
   if (!Array.isArray(body.Roles))
     throw new CliError(`${api}/20190206/users/me/aws-roles answered without Roles.`);
-  return body.Roles as AwsRole[];
+  return body.Roles.filter(isWellFormedRole);
+}
+
+/**
+ * A role whose AccountId is 12 digits and whose RoleName is an IAM role name (the bare
+ * name: a permission set's `/staxid/` path is only in RoleArn). Both are written into
+ * `~/.aws/config`, so a role the API sends in any other shape is left out.
+ */
+function isWellFormedRole(role: unknown): role is AwsRole {
+  const { AccountId, AccountName, RoleName } = (role ?? {}) as Partial<Record<keyof AwsRole, unknown>>;
+  return (
+    typeof AccountId === 'string' &&
+    /^\d{12}$/.test(AccountId) &&
+    typeof RoleName === 'string' &&
+    /^[\w+=,.@-]{1,64}$/.test(RoleName) &&
+    typeof AccountName === 'string'
+  );
 }
 
 /** `POST /20190206/aws/sign-in` in mode `credentials`: temporary AWS credentials for (account, role). */

@@ -76,6 +76,7 @@ export function withStaxidBlock(text: string, prefix: string, profiles: readonly
       `The AWS config has "${begin}" without "${end}": fix the file, then run configure again.`,
     );
   }
+  refuseLineBreaks(profiles);
   const before = start >= 0 ? lines.slice(0, start) : lines;
   const after = start >= 0 ? lines.slice(stop + 1) : [];
   refuseForeignDuplicates([...before, ...after], profiles);
@@ -87,6 +88,20 @@ export function withStaxidBlock(text: string, prefix: string, profiles: readonly
   ];
   const separator = start < 0 && before.length > 0 && before[before.length - 1]?.trim() !== '' ? [''] : [];
   return `${[...before, ...separator, ...block, ...after].join('\n')}\n`;
+}
+
+/**
+ * Defence in depth: a line break in a value (region, path, role) would let it write lines
+ * of its own, such as a `[profile default]` with a `credential_process` of its choosing.
+ */
+function refuseLineBreaks(profiles: readonly AwsProfile[]): void {
+  for (const line of profiles.flatMap((profile) => profile.lines)) {
+    if (/[\r\n]/.test(line)) {
+      throw new CliError(
+        `Refusing to write ${JSON.stringify(line)} to the AWS config: a value has a line break in it.`,
+      );
+    }
+  }
 }
 
 /** A profile defined outside the block with a name the block would use: the user's, not ours to shadow. */

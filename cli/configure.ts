@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { listAwsRoles } from './api';
+import { isAwsRegion, listAwsRoles } from './api';
 import { awsProfiles, withStaxidBlock } from './aws-config';
 import type { CliContext } from './context';
 import { CliError, UsageError } from './errors';
@@ -25,6 +26,11 @@ export interface ConfigureOptions {
 export async function configure(context: CliContext, options: ConfigureOptions): Promise<void> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(options.prefix)) {
     throw new UsageError(`--prefix ${JSON.stringify(options.prefix)} must be letters, digits, "-" and "_".`);
+  }
+  if (options.region !== undefined && !isAwsRegion(options.region)) {
+    throw new UsageError(
+      `--region ${JSON.stringify(options.region)} is not an AWS region name such as eu-west-2.`,
+    );
   }
   const file = resolve(
     options.awsConfig ?? (context.env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config')),
@@ -57,7 +63,11 @@ function readIfPresent(file: string): string {
   }
 }
 
-/** Replaces the file atomically; a new file is 0600 in a 0700 directory, an existing one keeps its mode. */
+/**
+ * Replaces the file atomically; a new file is 0600 in a 0700 directory, an existing one keeps
+ * its mode (less what the umask removes). The temporary file has an unguessable name and is
+ * created exclusively, so a link planted beside a shared config file is never followed.
+ */
 function writeKeepingMode(file: string, text: string): void {
   let mode = 0o600;
   try {
@@ -65,8 +75,7 @@ function writeKeepingMode(file: string, text: string): void {
   } catch {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   }
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode });
-  chmodSync(temporary, mode);
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(temporary, text, { mode, flag: 'wx' });
   renameSync(temporary, file);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exchangeApiToken, readPublicAuthConfig } from './api';
+import { type BrowserLoginSettings, browserSession } from './browser-login';
 import {
   awsCognitoEndpoint,
   passwordSignIn,
@@ -11,7 +12,7 @@ import {
 import type { CliContext } from './context';
 import { CliError, UsageError } from './errors';
 import { expiryAt, passwordSession } from './session';
-import { configDir, removeSession, type Session, saveSession } from './store';
+import { configDir, removeSession, type Session, startSession } from './store';
 
 /** Environment variables that stand in for `--access-key` and the secret key on stdin. */
 export const API_TOKEN_ENV = { accessKey: 'STAXID_ACCESS_KEY', secretKey: 'STAXID_SECRET_KEY' } as const;
@@ -30,6 +31,8 @@ export interface LoginOptions {
   readonly username?: string;
   readonly passwordStdin: boolean;
   readonly cognitoEndpoint?: string;
+  /** `--browser`: the hosted UI in the browser, for people who sign in through a corporate IdP. */
+  readonly browser?: BrowserLoginSettings;
 }
 
 /**
@@ -44,18 +47,27 @@ export async function login(context: CliContext, options: LoginOptions): Promise
       'Sign in either as a person (--username) or with an API token (--access-key), not both.',
     );
   }
-  const session =
-    options.username !== undefined
+  const session = options.browser
+    ? await browserSession(context, api, {
+        username: options.username,
+        accessKey,
+        cognitoEndpoint:
+          options.cognitoEndpoint ??
+          context.env[COGNITO_ENDPOINT_ENV] ??
+          localCognitoEndpoint(context.env, api),
+        browser: options.browser,
+      })
+    : options.username !== undefined
       ? await personSession(context, api, options.username, options)
       : accessKey !== undefined
         ? await apiTokenSession(context, api, accessKey, options)
         : undefined;
   if (!session) {
     throw new UsageError(
-      'Say how to sign in: --username <name> (password prompted, or --password-stdin), or --access-key <AccessKey> --secret-key-stdin for an API token.',
+      'Say how to sign in: --username <name> (password prompted, or --password-stdin), --browser (the hosted UI, e.g. through your corporate IdP), or --access-key <AccessKey> --secret-key-stdin for an API token.',
     );
   }
-  saveSession(configDir(context.env), options.profile, session);
+  startSession(configDir(context.env), options.profile, session);
   context.err(`Signed in to ${api} (profile ${options.profile}).`);
 }
 

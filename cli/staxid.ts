@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { readCurrentUser } from './api';
+import { DEFAULT_CALLBACK_PORT } from './browser-login';
 import { configure } from './configure';
 import { type CliContext, processContext } from './context';
 import { awsCredentials } from './credentials';
@@ -46,6 +47,12 @@ $STAXID_CONFIG_DIR moves the directory). <how> is one of:
   --username <name> [--password-stdin] [--cognito-endpoint <URL>]
       a person: the password is asked without echo, or read from the first line of stdin
       (a temporary password's replacement from the second line)
+  --browser [--idp <name>] [--hosted-ui <URL>] [--callback-port <port>] [--no-open]
+      a person, through Cognito's hosted UI in the browser (e.g. a corporate IdP): the URL is
+      printed and opened; the browser comes back to http://localhost:<port>/callback (default
+      port ${DEFAULT_CALLBACK_PORT}, registered on the app client). --hosted-ui (or
+      $STAXID_HOSTED_UI_URL, else the API's public config) is the hosted UI's base URL;
+      --idp <name> goes straight to that identity provider of the user pool
   --access-key <AccessKey> --secret-key-stdin
       an API token (or $STAXID_ACCESS_KEY and $STAXID_SECRET_KEY); the key pair is kept to
       renew the token. API tokens are not people: AWS sign-in refuses them.
@@ -58,6 +65,11 @@ $STAXID_CONFIG_DIR moves the directory). <how> is one of:
       'cognito-endpoint': { type: 'string' },
       'access-key': { type: 'string' },
       'secret-key-stdin': { type: 'boolean' },
+      browser: { type: 'boolean' },
+      'hosted-ui': { type: 'string' },
+      idp: { type: 'string' },
+      'callback-port': { type: 'string' },
+      'no-open': { type: 'boolean' },
     },
     run: (context, values) =>
       login(context, {
@@ -68,6 +80,14 @@ $STAXID_CONFIG_DIR moves the directory). <how> is one of:
         username: optional(values, 'username'),
         passwordStdin: values['password-stdin'] === true,
         cognitoEndpoint: optional(values, 'cognito-endpoint'),
+        ...(values.browser === true && {
+          browser: {
+            hostedUi: optional(values, 'hosted-ui'),
+            identityProvider: optional(values, 'idp'),
+            callbackPort: optional(values, 'callback-port'),
+            open: values['no-open'] !== true,
+          },
+        }),
       }),
   },
   credentials: {

@@ -110,19 +110,34 @@ export function loadSession(dir: string, profile: string): Session {
   return session;
 }
 
+/** Saves a renewed session of the same sign-in; a new sign-in goes through startSession. */
 export function saveSession(dir: string, profile: string, session: Session): void {
   const file = readCredentialsFile(dir);
   writePrivateFile(credentialsFile(dir), { profiles: { ...file.profiles, [profile]: session } });
 }
 
+/**
+ * Saves the session of a new sign-in, forgetting the profile's cached AWS credentials: they
+ * belong to whoever was signed in before (another person, or another installation), and
+ * `staxid credentials` would otherwise serve them to the new one.
+ */
+export function startSession(dir: string, profile: string, session: Session): void {
+  saveSession(dir, profile, session);
+  forgetAwsCredentials(dir, profile);
+}
+
 /** Forgets a profile and its cached AWS credentials; false when it was not signed in. */
 export function removeSession(dir: string, profile: string): boolean {
   const file = readCredentialsFile(dir);
-  rmSync(join(dir, 'aws', profile), { recursive: true, force: true });
+  forgetAwsCredentials(dir, profile);
   if (!(profile in file.profiles)) return false;
   const { [profile]: _removed, ...rest } = file.profiles;
   writePrivateFile(credentialsFile(dir), { profiles: rest });
   return true;
+}
+
+function forgetAwsCredentials(dir: string, profile: string): void {
+  rmSync(join(dir, 'aws', profile), { recursive: true, force: true });
 }
 
 function awsCredentialsFile(dir: string, profile: string, account: string, role: string): string {

@@ -37,6 +37,12 @@ export type AccessLevel = keyof typeof BUILTIN_ROLE_NAMES;
 /** Role in every member account through which staxid deploys permission sets and revokes sessions. */
 export const AUTOMATION_ROLE_NAME = 'staxid-automation-role';
 
+/**
+ * Read-only role in every member account: only `cloudtrail:LookupEvents`, assumable only by
+ * `staxid-audit-reader`, through which the audit query corroborates sign-ins (ADR 0014).
+ */
+export const CLOUDTRAIL_READER_ROLE_NAME = 'staxid-cloudtrail-reader';
+
 /** The audit bucket's name: one per logging account and region, so the writer can address it without a lookup. */
 export function auditBucketName(loggingAccountId: string, region: string): string {
   return `staxid-audit-${loggingAccountId}-${region}`;
@@ -119,6 +125,8 @@ export const PUBLIC_CONFIG_ENV = {
   userPoolClientId: 'STAXID_USER_POOL_CLIENT_ID',
   /** @default '' (staxid uses no Cognito identity pool) */
   identityPoolId: 'STAXID_IDENTITY_POOL_ID',
+  /** The Cognito hosted UI's base URL, published for `staxid login --browser`. @default none */
+  hostedUiUrl: 'STAXID_HOSTED_UI_URL',
 } as const;
 
 // ---- Users and the user directory (lambdas/users, lambdas/shared/directory.ts) -----------

@@ -14,6 +14,7 @@ import { requiredEnv } from '@/lambdas/tasks/deps';
  * | ... .identityPoolId                     | `STAXID_IDENTITY_POOL_ID`, else `""` (none is used)      |
  * | ... .mandatorySignIn                    | `true`                                                   |
  * | API.endpoints                           | `[{ name: "staxid", endpoint: STAXID_API_URL, region }]` |
+ * | API.endpoints (second)                  | `{ name: "staxid-hosted-ui", endpoint: STAXID_HOSTED_UI_URL }` when set (`staxid login --browser`) |
  * | Juma.fullDomainName / domainName        | the host of `STAXID_API_URL`                             |
  * | Juma.stage, controlplaneRegion          | `"staxid"`, `AWS_REGION`                                 |
  * | Juma.masterAccountId                    | `STAXID_MANAGEMENT_ACCOUNT_ID` as a number, else 0       |
@@ -27,10 +28,13 @@ export interface PublicConfigSettings {
   readonly userPoolClientId: string;
   readonly identityPoolId: string;
   readonly managementAccountId?: string;
+  /** The Cognito hosted UI's base URL, for `staxid login --browser`. */
+  readonly hostedUiUrl?: string;
 }
 
 export function publicConfigSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PublicConfigSettings {
   const managementAccountId = env[ACCOUNT_ROLE_ENV.management];
+  const hostedUiUrl = env[PUBLIC_CONFIG_ENV.hostedUiUrl];
   return {
     apiUrl: requiredEnv(env, PUBLIC_CONFIG_ENV.apiUrl).replace(/\/+$/, ''),
     region: requiredEnv(env, 'AWS_REGION'),
@@ -38,6 +42,7 @@ export function publicConfigSettingsFromEnv(env: NodeJS.ProcessEnv = process.env
     userPoolClientId: requiredEnv(env, PUBLIC_CONFIG_ENV.userPoolClientId),
     identityPoolId: env[PUBLIC_CONFIG_ENV.identityPoolId] ?? '',
     ...(managementAccountId && { managementAccountId }),
+    ...(hostedUiUrl && { hostedUiUrl: hostedUiUrl.replace(/\/+$/, '') }),
   };
 }
 
@@ -60,7 +65,16 @@ export function publicConfig(settings: PublicConfigSettings) {
     Auth: auth,
     ApiAuth: auth,
     JumaAuth: auth,
-    API: { endpoints: [{ name: 'staxid', endpoint: settings.apiUrl, region: settings.region }] },
+    // The Stax schema allows no new field in Auth; a second endpoint names the hosted UI, which
+    // `staxid login --browser` (cli/browser-login.ts HOSTED_UI_ENDPOINT_NAME) reads.
+    API: {
+      endpoints: [
+        { name: 'staxid', endpoint: settings.apiUrl, region: settings.region },
+        ...(settings.hostedUiUrl
+          ? [{ name: 'staxid-hosted-ui', endpoint: settings.hostedUiUrl, region: settings.region }]
+          : []),
+      ],
+    },
     Analytics: { disable: true },
     AppSync: { core: empty, analytics: empty, region: settings.region, graphqlEndpoint: '' },
     Juma: {

@@ -54,6 +54,14 @@ describe('withStaxidBlock', () => {
     expect(withStaxidBlock(both, 'one', [profile('one-b')])).toMatch(/one-b[\s\S]*two-a/);
   });
 
+  it.each([
+    ['a region', { region: 'eu-west-2\n[profile default]\ncredential_process = sh -c id' }],
+    ['a config dir', { configDir: '/tmp/x\r\n[profile default]' }],
+  ])('refuses to write a value with a line break in it (%s), whatever checked it before', (_what, bad) => {
+    const profiles = awsProfiles(TEST_ROLES, { ...SETTINGS, ...bad });
+    expect(() => withStaxidBlock(foreign, 'staxid', profiles)).toThrow(/a value has a line break in it/);
+  });
+
   it('refuses a block that is never closed', () => {
     expect(() => withStaxidBlock('# BEGIN staxid staxid\n[profile x]\n', 'staxid', [])).toThrow(
       new CliError(

@@ -17,6 +17,8 @@ export interface FakeApiOptions {
   readonly userPoolClientId: string;
   readonly apiToken: { readonly accessKey: string; readonly secretKey: string };
   readonly roles: readonly AwsRole[];
+  /** The region the public config names: eu-west-2 unless a test plays a hostile API. */
+  readonly region?: string;
 }
 
 export interface FakeApi {
@@ -57,7 +59,7 @@ export async function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       200,
       publicConfig({
         apiUrl: url,
-        region: REGION,
+        region: options.region ?? REGION,
         userPoolId: options.userPoolId,
         userPoolClientId: options.userPoolClientId,
         identityPoolId: '',

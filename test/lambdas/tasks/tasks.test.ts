@@ -236,6 +236,29 @@ describe('public.ReadConfig', () => {
     },
   );
 
+  it('names the hosted UI as a second API endpoint when it is set (staxid login --browser), valid against the spec', async () => {
+    const settings = () =>
+      publicConfigSettingsFromEnv({
+        ...env,
+        STAXID_HOSTED_UI_URL: 'https://acme.auth.eu-west-1.amazoncognito.com/',
+      });
+    const response = await invoke(readConfigHandler(settings), {
+      path: '/20190206/public/config',
+      caller: null,
+    });
+    expect(schemaErrors('public.ReadConfig', response.body)).toEqual([]);
+    expect((response.body as { API: unknown }).API).toEqual({
+      endpoints: [
+        { name: 'staxid', endpoint: 'https://api.staxid.example.com', region: 'eu-west-1' },
+        {
+          name: 'staxid-hosted-ui',
+          endpoint: 'https://acme.auth.eu-west-1.amazoncognito.com',
+          region: 'eu-west-1',
+        },
+      ],
+    });
+  });
+
   it('reports no management account as 0', () => {
     const config = publicConfig(
       publicConfigSettingsFromEnv({ ...env, STAXID_MANAGEMENT_ACCOUNT_ID: undefined }),
