@@ -35,6 +35,8 @@ export type RouteGrant =
   | 'table:write'
   /** Cognito admin user management on the user pool (AdminCreateUser, AdminDisableUser, ...). */
   | 'userpool:admin'
+  /** Only what SCIM does to a pool user: disable (with global sign-out), enable, delete. */
+  | 'userpool:scim'
   /** kms:Sign with the token-signing key, kms:GetPublicKey. */
   | 'token-key:sign'
   /** kms:GenerateMac with the HMAC key that hashes API token secrets. */
@@ -44,13 +46,18 @@ export type RouteGrant =
   /** organizations:ListAccounts through the management account. */
   | 'organizations:read'
   /**
-   * kms:Sign and kms:GetPublicKey on the SAML signing key(s): assertions, and the metadata's
-   * certificates, which each key signs itself (ADR 0011).
+   * kms:Sign and kms:GetPublicKey on the SAML signing key(s): assertions (AWS sign-in only;
+   * the metadata's certificates are signed at deploy time, ADR 0011).
    */
   | 'saml-key:sign'
+  /**
+   * kms:GetPublicKey and kms:DescribeKey on the SAML signing key(s), and GetItem of the stored
+   * certificates (`SAMLCERT`): the public metadata publishes certificates it cannot sign.
+   */
+  | 'saml-key:read'
   /** The direct audit sink: the event is in the Audit bucket before the answer (AWS sign-in; ADR 0010). */
   | 'audit:write'
-  /** Reads the audit trail through staxid-audit-reader, and CloudTrail through staxid-deployer (ADR 0014). */
+  /** Reads the audit trail, and member accounts' CloudTrail, through staxid-audit-reader (ADR 0014). */
   | 'audit:read'
   /** sqs:SendMessage on the permission-set deployment FIFO queue (ADR 0018). */
   | 'deployments:enqueue';

@@ -17,7 +17,8 @@ import { SigningKeyError } from '@/lambdas/shared/signing';
  * The port through which staxid signs SAML assertions: RSASSA-PKCS1-v1_5 with SHA-256 (the
  * XML-DSig `rsa-sha256` method) with a KMS RSA key in AWS, or a PEM key under
  * `$STAXID_HOME/keys/` locally. Each key is published as a self-signed certificate in the IdP
- * metadata; during a rotation two are published (docs/decisions/0011).
+ * metadata; during a rotation two are published (docs/decisions/0011). In AWS the certificates
+ * are built at deploy time and stored (certificate-store.ts): the metadata route never signs.
  */
 
 /** Signs with the SAML key: RSASSA-PKCS1-v1_5 with SHA-256 over `data` (the canonical SignedInfo). */
@@ -38,7 +39,7 @@ const KMS_KEY_SPEC = 'RSA_2048';
 const KMS_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
 
 /** Caches a promise, forgetting it when it fails so that the next call tries again. */
-function memoize<T>(load: () => Promise<T>): () => Promise<T> {
+export function memoize<T>(load: () => Promise<T>): () => Promise<T> {
   let cached: Promise<T> | undefined;
   return () => {
     if (!cached) {

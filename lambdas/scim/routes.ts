@@ -1,8 +1,11 @@
 import type { RouteDefinition } from '@/lambdas/routes';
 
 const SCIM_HANDLER = 'lambdas/scim/scim-api.ts';
-/** The SCIM function writes users and groups and calls Cognito; it hashes the presented token to check it. */
-const SCIM_GRANTS = ['table:write', 'userpool:admin', 'token-hash:mac'] as const;
+/**
+ * The SCIM function writes users and groups and disables, enables and deletes their pool
+ * users (never creates them or sets passwords); it hashes the presented token to check it.
+ */
+const SCIM_GRANTS = ['table:write', 'userpool:scim', 'token-hash:mac'] as const;
 
 /** One SCIM route: unauthenticated at the gateway, the handler checks the SCIM bearer token itself. */
 function scimRoute(

@@ -22,6 +22,7 @@
  * | federated identity   | UNIQUE#FEDERATED#<lower Cognito username> | UNIQUE  | → the staxid UserId (ADR 0016) |                  |
  * | audit outbox event   | AUDIT#<eventId>         | AUDIT             |                             |                                      |
  * | support grant        | SUPPORTGRANT#<id>       | SUPPORTGRANT      | SUPPORTGRANT / <createdTs>#<id> | USER#<userId> / SUPPORTGRANT#<id> |
+ * | SAML certificates    | SAMLCERT                | SAMLCERT          |                             |                                      |
  *
  * An account type's access (`Roles`: group × role), its accounts (`Accounts`: ids) and a
  * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status}`) are kept on
@@ -40,6 +41,10 @@
  *
  * A support grant (lambdas/support/grant-items.ts) sits on its engineer's GSI2 partition beside
  * their memberships, so entitlements read both with one Query; it carries a `ttl`.
+ *
+ * The SAML certificates item holds `Certificates` (base64 DER, active key first) and `UpdatedAt`;
+ * only the deploy-time SamlCertificate resource writes it, and the metadata route may read only it
+ * (ADR 0011).
  *
  * A uniqueness guard holds the `Id` of the item that owns the value, so that a lookup by
  * name is one GetItem. Every writer of an item with a `Version` increments it.

@@ -1,5 +1,6 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import { entitlementsOf } from '@/lambdas/aws/entitlements';
+import { type SamlCertificateSource, samlCertificatesFromEnv } from '@/lambdas/saml/certificate-store';
 import { samlSignerFromEnv } from '@/lambdas/saml/signer';
 import { auditSinkFromEnv } from '@/lambdas/shared/audit-bucket';
 import { AWS_SAML_SIGNIN_URL, CONSOLE_URL_ENV, PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
@@ -81,14 +82,15 @@ export function signInDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SignInD
 /** What the metadata route publishes: who the IdP is, its certificates, where people sign in. */
 export interface SamlMetadataDeps {
   readonly entityId: string;
-  readonly signer: Pick<SignInDeps['signer'], 'certificates'>;
+  /** Never a signer in AWS: the stored, verified certificates (lambdas/saml/certificate-store.ts). */
+  readonly certificates: SamlCertificateSource;
   readonly signInUrl: string;
 }
 
 export function samlMetadataDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SamlMetadataDeps {
   return {
     entityId: requiredEnv(env, SIGNIN_ENV.entityId),
-    signer: samlSignerFromEnv(env),
+    certificates: samlCertificatesFromEnv(env),
     signInUrl: env[CONSOLE_URL_ENV] || requiredEnv(env, PUBLIC_CONFIG_ENV.apiUrl),
   };
 }

@@ -22,6 +22,7 @@ export const SIGNIN_ROUTES: readonly RouteDefinition[] = [
     summary:
       "The SAML IdP metadata (entity id, signing certificates) member accounts' staxid provider trusts.",
     tag: 'AWS sign-in',
-    grants: ['saml-key:sign'],
+    // Public: it reads the certificates made at deploy time and never signs (ADR 0011).
+    grants: ['saml-key:read'],
   },
 ];

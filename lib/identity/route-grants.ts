@@ -1,4 +1,4 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Validations } from 'aws-cdk-lib';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { AUDIT_QUERY_ENV } from '@/lambdas/audit/query/env';
 import { DEPLOYMENT_QUEUE_URL_ENV } from '@/lambdas/deployments/messages';
 import type { RouteDefinition, RouteGrant } from '@/lambdas/routes';
+import { SAML_CERTIFICATES_KEY } from '@/lambdas/saml/certificate-store';
 import { SAML_ENV } from '@/lambdas/saml/signer';
 import { AUDIT_ENV } from '@/lambdas/shared/audit';
 import {
@@ -16,6 +17,7 @@ import {
   ORGANIZATIONS_READER_ROLE_NAME,
   PUBLIC_CONFIG_ENV,
   roleArn,
+  TABLE_NAME_ENV,
   TOKEN_HASH_KEY_ENV,
   TOKEN_ISSUER_ENV,
   TOKEN_SIGNING_KEY_ENV,
@@ -25,7 +27,8 @@ import { ORGANISATION_ID_ENV, organisationIdFor } from '@/lambdas/shared/ids';
 import { SIGNIN_ENV } from '@/lambdas/signin/env';
 import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import type { StaxidConfig } from '@/lib/config';
-import type { AuditReaderRole, AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
+import { hostedUiUrl } from '@/lib/identity/console-hosting';
+import type { AuditReaderRole, AuditWriterRole } from '@/lib/identity/service-roles';
 import type { StaxidFunction } from '@/lib/identity/staxid-function';
 
 /**
@@ -47,6 +50,17 @@ const USER_POOL_ADMIN_ACTIONS = [
   'cognito-idp:AdminSetUserPassword',
 ] as const;
 
+/**
+ * What SCIM does to a pool user (lambdas/shared/directory.ts `disable`, `enable`,
+ * `deleteUser`): never create one, change attributes or set a password.
+ */
+const USER_POOL_SCIM_ACTIONS = [
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminDeleteUser',
+] as const;
+
 export interface RouteGrantResources {
   readonly config: StaxidConfig;
   readonly table: ITableV2;
@@ -56,7 +70,6 @@ export interface RouteGrantResources {
   readonly tokenHashKey: IKey;
   readonly auditWriterRole: AuditWriterRole;
   readonly auditReaderRole: AuditReaderRole;
-  readonly deployerRole: DeployerRole;
   /** The permission-set deployment queue (ADR 0018). */
   readonly deploymentQueue: IQueue;
   /** Signs SAML responses for AWS sign-in (ADR 0011). */
@@ -89,6 +102,9 @@ export function applyRouteGrants(
   if (grants.has('userpool:admin')) {
     resources.userPool.grant(fn, ...USER_POOL_ADMIN_ACTIONS);
     fn.addEnvironment(USER_POOL_ID_ENV, resources.userPool.userPoolId);
+  } else if (grants.has('userpool:scim')) {
+    resources.userPool.grant(fn, ...USER_POOL_SCIM_ACTIONS);
+    fn.addEnvironment(USER_POOL_ID_ENV, resources.userPool.userPoolId);
   }
   if (grants.has('token-key:sign')) {
     resources.tokenSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
@@ -104,15 +120,17 @@ export function applyRouteGrants(
   }
   if (grants.has('organizations:read')) grantOrganizationsRead(fn, resources.config);
   if (grants.has('saml-key:sign')) {
-    // The metadata route signs too: each certificate in it is self-signed by its key (ADR 0011).
     resources.samlSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
-    fn.addEnvironment(SAML_ENV.keyId, resources.samlSigningKey.keyArn);
-    fn.addEnvironment(SIGNIN_ENV.entityId, `${resources.apiUrl}/saml/metadata.xml`);
-    fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
+    applySamlEnvironment(fn, resources);
     fn.addEnvironment(
       SIGNIN_ENV.builtinSessionSeconds,
       String(resources.config.identity.builtinRoleSessionDuration),
     );
+  } else if (grants.has('saml-key:read')) {
+    // The public metadata route: the certificates made at deploy time, checked against the key.
+    resources.samlSigningKey.grant(fn, 'kms:GetPublicKey', 'kms:DescribeKey');
+    grantSamlCertificatesItem(fn, resources.table, 'dynamodb:GetItem');
+    applySamlEnvironment(fn, resources);
   }
   const supportGroupName = resources.config.identity.supportGroupName;
   if (supportGroupName && routes.some((route) => route.operationId === 'support.CreateSupportAccessGrant')) {
@@ -129,6 +147,10 @@ export function applyRouteGrants(
     fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
     fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolId, resources.userPool.userPoolId);
     fn.addEnvironment(PUBLIC_CONFIG_ENV.userPoolClientId, resources.userPoolClient.userPoolClientId);
+    fn.addEnvironment(
+      PUBLIC_CONFIG_ENV.hostedUiUrl,
+      hostedUiUrl(resources.config.identity.domainPrefix, Aws.REGION),
+    );
   }
 }
 
@@ -159,19 +181,68 @@ export function grantAudit(
 }
 
 /**
- * Lets `fn` read the audit trail: the bucket through staxid-audit-reader, and CloudTrail in
- * member accounts through staxid-deployer → staxid-automation-role (corroboration, ADR 0014).
+ * Lets `fn` read the audit trail, all through staxid-audit-reader: the bucket, and CloudTrail
+ * in member accounts through their read-only staxid-cloudtrail-reader (corroboration,
+ * ADR 0014). Never the deployer role, which can change IAM in every member account.
  */
 export function grantAuditRead(
   fn: StaxidFunction,
-  resources: Pick<RouteGrantResources, 'config' | 'auditReaderRole' | 'deployerRole'>,
+  resources: Pick<RouteGrantResources, 'config' | 'auditReaderRole'>,
 ): void {
   const { config } = resources;
   resources.auditReaderRole.allowAssumeBy(fn);
-  resources.deployerRole.allowAssumeBy(fn);
+  resources.auditReaderRole.allowCloudTrailReadsIn(config.organizationId);
   fn.addEnvironment(AUDIT_ENV.bucket, auditBucketName(config.accounts.logging, config.region));
   fn.addEnvironment(AUDIT_QUERY_ENV.readerRoleArn, resources.auditReaderRole.role.roleArn);
-  fn.addEnvironment(AUDIT_QUERY_ENV.deployerRoleArn, resources.deployerRole.role.roleArn);
+}
+
+/** Who the SAML IdP is and which key it signs with (sign-in and metadata). */
+function applySamlEnvironment(fn: StaxidFunction, resources: RouteGrantResources): void {
+  fn.addEnvironment(SAML_ENV.keyId, resources.samlSigningKey.keyArn);
+  fn.addEnvironment(SIGNIN_ENV.entityId, `${resources.apiUrl}/saml/metadata.xml`);
+  fn.addEnvironment(PUBLIC_CONFIG_ENV.apiUrl, resources.apiUrl);
+}
+
+/** One call on the `SAMLCERT` item only (dynamodb:LeadingKeys), never the rest of the table. */
+function grantSamlCertificatesItem(fn: StaxidFunction, table: ITableV2, action: string): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: [action],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SAML_CERTIFICATES_KEY.PK] } },
+    }),
+  );
+  if (action === 'dynamodb:GetItem') {
+    table.encryptionKey?.grantDecrypt(fn);
+  } else {
+    table.encryptionKey?.grantEncrypt(fn);
+    Validations.of(fn.executionRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason:
+          "DynamoDB needs kms:ReEncrypt* on the table's customer-managed key to write items; the grant is limited to that one key.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          "DynamoDB needs kms:GenerateDataKey* on the table's customer-managed key to write items; the grant is limited to that one key.",
+      },
+    );
+  }
+  fn.addEnvironment(TABLE_NAME_ENV, table.tableName);
+}
+
+/**
+ * The deploy-time `SamlCertificate` custom resource's function (lambdas/saml/certificate-resource.ts):
+ * the only holder of kms:Sign on the SAML key besides AWS sign-in, invoked only by
+ * CloudFormation; it writes the `SAMLCERT` item and nothing else of the table.
+ */
+export function grantSamlCertificateResource(
+  fn: StaxidFunction,
+  resources: Pick<RouteGrantResources, 'table' | 'samlSigningKey'>,
+): void {
+  resources.samlSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+  grantSamlCertificatesItem(fn, resources.table, 'dynamodb:PutItem');
 }
 
 function grantOrganizationsRead(fn: StaxidFunction, config: StaxidConfig): void {

@@ -15,6 +15,7 @@ import {
   AUDIT_WRITER_ROLE_NAME,
   AUTOMATION_ROLE_NAME,
   auditBucketName,
+  CLOUDTRAIL_READER_ROLE_NAME,
   DEPLOYER_ROLE_NAME,
 } from '@/lambdas/shared/constants';
 
@@ -168,10 +169,14 @@ export class AuditWriterRole extends AuditBucketRole {
 
 /**
  * `staxid-audit-reader`: may only list and get objects under `events/` in the audit bucket
- * of the logging account, decrypting them with the bucket's key through S3. Assumed by the
- * audit query function (`allowAssumeBy`), as the writer role is by the functions that write.
+ * of the logging account, decrypting them with the bucket's key through S3, and (once
+ * `allowCloudTrailReadsIn` is called) assume the read-only `staxid-cloudtrail-reader` in
+ * member accounts. Assumed by the audit query function (`allowAssumeBy`), as the writer role
+ * is by the functions that write.
  */
 export class AuditReaderRole extends AuditBucketRole {
+  private cloudTrailOrganizationId?: string;
+
   constructor(scope: Construct, id: string, props: AuditBucketRoleProps) {
     super(scope, id, props, {
       roleName: AUDIT_READER_ROLE_NAME,
@@ -179,6 +184,34 @@ export class AuditReaderRole extends AuditBucketRole {
       objects: { sid: 'GetAuditEvents', action: 's3:GetObject' },
       list: true,
       key: { sid: 'DecryptAuditEventsThroughS3', action: 'kms:Decrypt' },
+    });
+  }
+
+  /**
+   * Lets the role assume `staxid-cloudtrail-reader` (only `cloudtrail:LookupEvents`) in the
+   * accounts of `organizationId`, to corroborate sign-ins (ADR 0014): never a role that can
+   * change anything there. Idempotent for one organization.
+   */
+  allowCloudTrailReadsIn(organizationId: string): void {
+    if (this.cloudTrailOrganizationId === organizationId) return;
+    if (this.cloudTrailOrganizationId !== undefined) {
+      throw new Error(
+        `${this.node.path}: CloudTrail reads are already allowed in ${this.cloudTrailOrganizationId}`,
+      );
+    }
+    this.cloudTrailOrganizationId = organizationId;
+    const readerRoles = `arn:${Stack.of(this).partition}:iam::*:role/${CLOUDTRAIL_READER_ROLE_NAME}`;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'AssumeCloudTrailReaderInOrganization',
+        actions: ['sts:AssumeRole'],
+        resources: [readerRoles],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${CLOUDTRAIL_READER_ROLE_NAME}]`,
+      reason: `${CLOUDTRAIL_READER_ROLE_NAME} exists in every member account, and accounts join the organization over time; the account wildcard is bounded by aws:ResourceOrgID = ${organizationId}, and the role can only call cloudtrail:LookupEvents.`,
     });
   }
 }

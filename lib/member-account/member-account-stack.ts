@@ -3,9 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
   type AccessLevel,
+  AUDIT_READER_ROLE_NAME,
   AUTOMATION_ROLE_NAME,
   AWS_SAML_SIGNIN_URL,
   BUILTIN_ROLE_NAMES,
+  CLOUDTRAIL_READER_ROLE_NAME,
   DEPLOYER_ROLE_NAME,
   PERMISSION_SET_ROLE_PATH,
   roleArn,
@@ -55,8 +57,9 @@ export interface MemberAccountStackProps extends StackProps {
 /**
  * What staxid puts into every member account (through the MemberRoles StackSet):
  * the `staxid` SAML provider, the three built-in roles that trust only that provider,
- * and `staxid-automation-role`, which only the Identity stack's deployer role may
- * assume, to manage permission-set roles and revoke sessions.
+ * `staxid-automation-role`, which only the Identity stack's deployer role may assume, to
+ * manage permission-set roles and revoke sessions, and the read-only
+ * `staxid-cloudtrail-reader`, which only its audit reader role may assume.
  *
  * The stack is environment-agnostic: one template serves every member account.
  * It is never deployed on its own; `MemberRolesStack` synthesizes it privately.
@@ -70,6 +73,9 @@ export class MemberAccountStack extends Stack {
 
   /** The role that the Identity stack's deployer role assumes. */
   readonly automationRole: iam.Role;
+
+  /** The read-only role that the Identity stack's audit reader role assumes. */
+  readonly cloudTrailReaderRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: MemberAccountStackProps) {
     super(scope, id, props);
@@ -115,6 +121,49 @@ export class MemberAccountStack extends Stack {
     };
 
     this.automationRole = this.createAutomationRole(props.securityAccountId, props.organizationId, partition);
+    this.cloudTrailReaderRole = this.createCloudTrailReaderRole(
+      props.securityAccountId,
+      props.organizationId,
+      partition,
+    );
+  }
+
+  /**
+   * `staxid-cloudtrail-reader`: only `cloudtrail:LookupEvents`, assumable only by the
+   * security account's `staxid-audit-reader`, so that corroborating sign-ins (ADR 0014)
+   * needs no role that can change this account.
+   */
+  private createCloudTrailReaderRole(
+    securityAccountId: string,
+    organizationId: string,
+    partition: string,
+  ): iam.Role {
+    const role = new iam.Role(this, 'CloudTrailReaderRole', {
+      roleName: CLOUDTRAIL_READER_ROLE_NAME,
+      description: `staxid: looks up CloudTrail events to corroborate sign-ins; assumable only by ${AUDIT_READER_ROLE_NAME}`,
+      assumedBy: new iam.AccountPrincipal(securityAccountId).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': roleArn(partition, securityAccountId, AUDIT_READER_ROLE_NAME) },
+        StringEquals: { 'aws:PrincipalOrgID': organizationId },
+      }),
+      inlinePolicies: {
+        StaxidCloudTrailReader: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'CorroborateSignIns',
+              actions: ['cloudtrail:LookupEvents'],
+              resources: ['*'],
+            }),
+          ],
+        }),
+      },
+      maxSessionDuration: Duration.hours(1),
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudtrail:LookupEvents supports no resource-level permissions; it only reads management events, to corroborate staxid sign-ins (ADR 0014).',
+    });
+    return role;
   }
 
   private createAutomationRole(
@@ -170,11 +219,6 @@ export class MemberAccountStack extends Stack {
           resources: ['*'],
         }),
         new iam.PolicyStatement({
-          sid: 'CorroborateSignIns',
-          actions: ['cloudtrail:LookupEvents'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
           sid: 'NeverTouchTheAutomationRoleOrTheSamlProvider',
           effect: iam.Effect.DENY,
           actions: ['iam:*'],
@@ -202,7 +246,7 @@ export class MemberAccountStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'iam:ListRoles and cloudtrail:LookupEvents support no resource-level permissions; ListRoles only lists role metadata (names, paths), called with PathPrefix /staxid/ by session revocation (ADR 0013); LookupEvents only reads management events, to corroborate staxid sign-ins (ADR 0014).',
+          'iam:ListRoles supports no resource-level permissions; it only lists role metadata (names, paths), called with PathPrefix /staxid/ by session revocation (ADR 0013).',
       },
     );
     return role;

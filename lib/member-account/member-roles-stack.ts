@@ -106,7 +106,8 @@ export class MemberRolesStack extends Stack {
 
     this.stackSet = new CfnStackSet(this, 'StackSet', {
       stackSetName: MEMBER_ROLES_STACK_SET_NAME,
-      description: 'staxid SAML provider, built-in roles and automation role in every member account',
+      description:
+        'staxid SAML provider, built-in roles, automation role and CloudTrail reader role in every member account',
       permissionModel: 'SERVICE_MANAGED',
       callAs,
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },

@@ -2,7 +2,7 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { AWS_SIGN_IN_EVENT_TYPE } from '@/lambdas/audit/query/audit-query';
 import type { AuditEvent } from '@/lambdas/shared/audit';
-import { AUTOMATION_ROLE_NAME, roleArn } from '@/lambdas/shared/constants';
+import { CLOUDTRAIL_READER_ROLE_NAME, roleArn } from '@/lambdas/shared/constants';
 import { errorFields, type Logger } from '@/lambdas/shared/logger';
 
 /**
@@ -106,20 +106,26 @@ function isSignInOf(document: unknown, role: string, userId: string): boolean {
   return record.requestParameters?.roleArn === role && sourceIdentity === userId;
 }
 
-export interface AutomationCloudTrailLookupOptions {
-  /** `staxid-deployer` in the security account, the only role member accounts' automation role trusts. */
-  readonly deployerRoleArn: string;
+export interface MemberCloudTrailLookupOptions {
+  /**
+   * `staxid-audit-reader` in the security account (the credentials the audit query already
+   * reads the bucket with): the only role member accounts' `staxid-cloudtrail-reader` trusts.
+   */
+  readonly readerRoleArn: string;
   /** Regions to search: console sign-ins land in us-east-1 (global STS), CLI ones in the region called. */
   readonly regions: readonly string[];
-  /** @default a client using deployer → `staxid-automation-role` credentials in the account */
+  /** @default a client using audit reader → `staxid-cloudtrail-reader` credentials in the account */
   readonly client?: (accountId: string, region: string) => CloudTrailClient;
 }
 
-/** Looks up CloudTrail in member accounts through deployer role → `staxid-automation-role`. */
-export class AutomationCloudTrailLookup implements CloudTrailLookup {
+/**
+ * Looks up CloudTrail in member accounts through audit reader role → `staxid-cloudtrail-reader`,
+ * which can only call `cloudtrail:LookupEvents`: the audit query can change nothing there.
+ */
+export class MemberCloudTrailLookup implements CloudTrailLookup {
   private readonly clients = new Map<string, CloudTrailClient>();
 
-  constructor(private readonly options: AutomationCloudTrailLookupOptions) {}
+  constructor(private readonly options: MemberCloudTrailLookupOptions) {}
 
   async assumeRoleWithSamlEvents(
     accountId: string,
@@ -156,23 +162,23 @@ export class AutomationCloudTrailLookup implements CloudTrailLookup {
     const key = `${accountId}/${region}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.options.client?.(accountId, region) ?? this.automationClient(accountId, region);
+      client = this.options.client?.(accountId, region) ?? this.readerClient(accountId, region);
       this.clients.set(key, client);
     }
     return client;
   }
 
-  private automationClient(accountId: string, region: string): CloudTrailClient {
-    const deployer = fromTemporaryCredentials({
-      params: { RoleArn: this.options.deployerRoleArn, RoleSessionName: 'staxid-audit-corroboration' },
+  private readerClient(accountId: string, region: string): CloudTrailClient {
+    const auditReader = fromTemporaryCredentials({
+      params: { RoleArn: this.options.readerRoleArn, RoleSessionName: 'staxid-audit-corroboration' },
       clientConfig: { region },
     });
     return new CloudTrailClient({
       region,
       credentials: fromTemporaryCredentials({
-        masterCredentials: deployer,
+        masterCredentials: auditReader,
         params: {
-          RoleArn: roleArn(partitionOf(this.options.deployerRoleArn), accountId, AUTOMATION_ROLE_NAME),
+          RoleArn: roleArn(partitionOf(this.options.readerRoleArn), accountId, CLOUDTRAIL_READER_ROLE_NAME),
           RoleSessionName: 'staxid-audit-corroboration',
           DurationSeconds: 900,
         },

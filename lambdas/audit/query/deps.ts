@@ -1,7 +1,7 @@
 import { type AuditReadBudget, DEFAULT_READ_BUDGET } from '@/lambdas/audit/query/audit-events';
 import {
-  AutomationCloudTrailLookup,
   type CloudTrailLookup,
+  MemberCloudTrailLookup,
   noCloudTrail,
 } from '@/lambdas/audit/query/corroboration';
 import { AUDIT_QUERY_ENV } from '@/lambdas/audit/query/env';
@@ -20,23 +20,17 @@ export interface AuditQueryDeps {
   readonly budget: AuditReadBudget;
 }
 
-/** Local mode reads `AUDIT_ENV.directory` and has no CloudTrail; AWS reads the bucket through the reader role. */
+/** Local mode reads `AUDIT_ENV.directory` and has no CloudTrail; AWS reads the bucket and CloudTrail through the reader role. */
 export function buildAuditQueryDeps(env: NodeJS.ProcessEnv): AuditQueryDeps {
   const common = { clock: { now: () => new Date() }, logger: defaultLogger, budget: DEFAULT_READ_BUDGET };
   const directory = env[AUDIT_ENV.directory];
   if (directory) return { ...common, store: new FileAuditEventStore(directory), cloudTrail: noCloudTrail };
   const region = requiredEnv(env, 'AWS_REGION');
+  const readerRoleArn = requiredEnv(env, AUDIT_QUERY_ENV.readerRoleArn);
   return {
     ...common,
-    store: new S3AuditEventStore({
-      bucket: requiredEnv(env, AUDIT_ENV.bucket),
-      readerRoleArn: requiredEnv(env, AUDIT_QUERY_ENV.readerRoleArn),
-      region,
-    }),
-    cloudTrail: new AutomationCloudTrailLookup({
-      deployerRoleArn: requiredEnv(env, AUDIT_QUERY_ENV.deployerRoleArn),
-      regions: [...new Set([region, 'us-east-1'])],
-    }),
+    store: new S3AuditEventStore({ bucket: requiredEnv(env, AUDIT_ENV.bucket), readerRoleArn, region }),
+    cloudTrail: new MemberCloudTrailLookup({ readerRoleArn, regions: [...new Set([region, 'us-east-1'])] }),
   };
 }
 

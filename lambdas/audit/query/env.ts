@@ -4,8 +4,9 @@
  * can name them without bundling the S3 and CloudTrail clients.
  */
 export const AUDIT_QUERY_ENV = {
-  /** ARN of `staxid-audit-reader` in the security account. */
+  /**
+   * ARN of `staxid-audit-reader` in the security account: it reads the bucket, and assumes
+   * `staxid-cloudtrail-reader` in member accounts to read their CloudTrail.
+   */
   readerRoleArn: 'STAXID_AUDIT_READER_ROLE_ARN',
-  /** ARN of `staxid-deployer`, through which CloudTrail is read in member accounts (the revocation worker's variable). */
-  deployerRoleArn: 'STAXID_DEPLOYER_ROLE_ARN',
 } as const;

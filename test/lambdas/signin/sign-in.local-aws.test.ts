@@ -31,7 +31,7 @@ beforeAll(async () => {
   w.stsMock.restore();
   const metadata = samlMetadataHandler(() => ({
     entityId: ENTITY_ID,
-    signer: w.signer,
+    certificates: w.signer,
     signInUrl: SIGN_IN_URL,
   }));
   aws = await startLocalAws({

@@ -48,7 +48,7 @@ const STS_CREDENTIALS = {
 async function metadataCertificate(): Promise<string> {
   const metadata = samlMetadataHandler(() => ({
     entityId: ENTITY_ID,
-    signer: w.signer,
+    certificates: w.signer,
     signInUrl: SIGN_IN_URL,
   }));
   const result = await metadata(apiEvent({ path: '/saml/metadata.xml' }), lambdaContext);
@@ -442,7 +442,7 @@ describe('saml.ReadMetadata', () => {
   it('publishes the entity id and the signing certificate, cacheable for 5 minutes', async () => {
     const metadata = samlMetadataHandler(() => ({
       entityId: ENTITY_ID,
-      signer: w.signer,
+      certificates: w.signer,
       signInUrl: SIGN_IN_URL,
     }));
     const result = await metadata(apiEvent({ path: '/saml/metadata.xml' }), lambdaContext);

@@ -105,9 +105,9 @@ describe('IdentityApi routes', () => {
     },
   );
 
-  test('builds one function per handler file plus the authorizer, the two Cognito triggers, the audit shipper, the two of session revocation and the three of permission-set deployment', () => {
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 9);
-    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 9);
+  test('builds one function per handler file plus the authorizer, the two Cognito triggers, the audit shipper, the deploy-time SAML certificate resource, the two of session revocation and the three of permission-set deployment', () => {
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 10);
+    withBearer.template.resourceCountIs('AWS::Lambda::Function', handlerFiles().length + 10);
   });
 
   test('creates the resources of every path, nested', () => {

@@ -292,22 +292,15 @@ describe('MemberAccountStack', () => {
       });
     });
 
-    it('may look up CloudTrail management events (to corroborate sign-ins) and nothing else of CloudTrail', () => {
-      const statement = automationStatements(memberTemplate().template).find(
-        (s) => s.Sid === 'CorroborateSignIns',
-      );
+    it('cannot read CloudTrail: corroboration goes through the read-only staxid-cloudtrail-reader', () => {
+      const statements = automationStatements(memberTemplate().template);
 
-      expect(statement).toEqual({
-        Sid: 'CorroborateSignIns',
-        Effect: 'Allow',
-        Action: 'cloudtrail:LookupEvents',
-        Resource: '*',
-      });
+      expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('cloudtrail:'))).toEqual([]);
     });
 
-    it('allows no wildcard action and nothing beyond roles of its own account (but ListRoles and LookupEvents)', () => {
+    it('allows no wildcard action and nothing beyond roles of its own account (but ListRoles)', () => {
       const allows = automationStatements(memberTemplate().template).filter(
-        (s) => s.Effect === 'Allow' && s.Sid !== 'ListStaxidRoles' && s.Sid !== 'CorroborateSignIns',
+        (s) => s.Effect === 'Allow' && s.Sid !== 'ListStaxidRoles',
       );
 
       expect(allows).toHaveLength(3);
@@ -328,6 +321,71 @@ describe('MemberAccountStack', () => {
         Effect: 'Deny',
         Action: 'iam:*',
         Resource: [ownArn('role/staxid-automation-role'), { Ref: providerId(stack) }],
+      });
+    });
+  });
+
+  describe('CloudTrail reader role', () => {
+    it('is assumable only by the security account’s staxid-audit-reader role, from inside the organization', () => {
+      memberTemplate().template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'staxid-cloudtrail-reader',
+        MaxSessionDuration: 3600,
+        ManagedPolicyArns: Match.absent(),
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: arn(`:iam::${SECURITY}:root`) },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                ArnEquals: { 'aws:PrincipalArn': arn(`:iam::${SECURITY}:role/staxid-audit-reader`) },
+                StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('may only look up CloudTrail management events (to corroborate sign-ins)', () => {
+      memberTemplate().template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'staxid-cloudtrail-reader',
+        Policies: [
+          {
+            PolicyName: 'StaxidCloudTrailReader',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'CorroborateSignIns',
+                  Effect: 'Allow',
+                  Action: 'cloudtrail:LookupEvents',
+                  Resource: '*',
+                },
+              ],
+            },
+          },
+        ],
+      });
+    });
+
+    it('uses the given partition for the audit reader role', () => {
+      const template = Template.fromStack(
+        new MemberAccountStack(new App(), 'Member', standaloneProps({ partition: 'aws-us-gov' })),
+      );
+
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'staxid-cloudtrail-reader',
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Condition: Match.objectLike({
+                ArnEquals: { 'aws:PrincipalArn': `arn:aws-us-gov:iam::${SECURITY}:role/staxid-audit-reader` },
+              }),
+            }),
+          ],
+        },
       });
     });
   });

@@ -125,12 +125,13 @@ describe('MemberRolesStack', () => {
       expect(templateBody(stack)).toEqual(Template.fromStack(stack.memberAccountTemplate).toJSON());
     });
 
-    it('holds the SAML provider and the four staxid roles', () => {
+    it('holds the SAML provider and the five staxid roles', () => {
       const body = templateBody(memberRolesStack()) as { Resources: Record<string, { Type: string }> };
       const types = Object.values(body.Resources).map((resource) => resource.Type);
 
       expect(types.sort()).toEqual(
         [
+          'AWS::IAM::Role',
           'AWS::IAM::Role',
           'AWS::IAM::Role',
           'AWS::IAM::Role',

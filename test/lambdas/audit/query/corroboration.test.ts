@@ -11,8 +11,8 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_READ_BUDGET } from '@/lambdas/audit/query/audit-events';
 import {
-  AutomationCloudTrailLookup,
   type CloudTrailLookup,
+  MemberCloudTrailLookup,
   noCloudTrail,
 } from '@/lambdas/audit/query/corroboration';
 import { FileAuditEventStore } from '@/lambdas/audit/query/event-store';
@@ -24,7 +24,7 @@ import { ADMIN, invoke } from '@/test/support/api-event';
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 const MEMBER = '123456789012';
 const ROLE = `arn:aws:iam::${MEMBER}:role/staxid-admin-role`;
-const DEPLOYER = 'arn:aws:iam::222222222222:role/staxid-deployer';
+const AUDIT_READER = 'arn:aws:iam::222222222222:role/staxid-audit-reader';
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 const cloudTrail = mockClient(CloudTrailClient);
@@ -96,8 +96,8 @@ function handlerWith(lookup: CloudTrailLookup) {
 }
 
 const mockedLookup = () =>
-  new AutomationCloudTrailLookup({
-    deployerRoleArn: DEPLOYER,
+  new MemberCloudTrailLookup({
+    readerRoleArn: AUDIT_READER,
     regions: ['eu-west-1'],
     client: () => new CloudTrailClient({}),
   });
@@ -163,7 +163,7 @@ describe('corroborate=true', () => {
     expect(events.map((e) => e.Corroboration?.Status)).toEqual(['UNAVAILABLE', 'UNAVAILABLE', undefined]);
   });
 
-  it('reads CloudTrail as staxid-automation-role in the member account, reached through the deployer role', async () => {
+  it('reads CloudTrail as the read-only staxid-cloudtrail-reader, reached through the audit reader role, never the deployer', async () => {
     // The mock bypasses the SDK's signing, so each assumption resolves its own caller's credentials.
     const assumedWith = new Map<string, string>();
     sts.on(AssumeRoleCommand).callsFake(async (input: { RoleArn: string }, getClient) => {
@@ -171,7 +171,7 @@ describe('corroborate=true', () => {
       assumedWith.set(input.RoleArn, caller.accessKeyId);
       return {
         Credentials: {
-          AccessKeyId: input.RoleArn === DEPLOYER ? 'ASIADEPLOYER' : 'ASIAAUTOMATION',
+          AccessKeyId: input.RoleArn === AUDIT_READER ? 'ASIAAUDITREADER' : 'ASIACLOUDTRAILREADER',
           SecretAccessKey: 'secret',
           SessionToken: 'token',
           Expiration: new Date(Date.now() + 900_000),
@@ -183,12 +183,15 @@ describe('corroborate=true', () => {
       usedKey = (await getClient().config.credentials()).accessKeyId;
       return { Events: [] };
     });
-    const lookup = new AutomationCloudTrailLookup({ deployerRoleArn: DEPLOYER, regions: ['eu-west-1'] });
+    const lookup = new MemberCloudTrailLookup({ readerRoleArn: AUDIT_READER, regions: ['eu-west-1'] });
 
     await corroborated(lookup, { user_id: 'user-alice' });
 
-    expect(usedKey).toBe('ASIAAUTOMATION');
-    expect(assumedWith.get(`arn:aws:iam::${MEMBER}:role/staxid-automation-role`)).toBe('ASIADEPLOYER');
-    expect(assumedWith.has(DEPLOYER)).toBe(true);
+    expect(usedKey).toBe('ASIACLOUDTRAILREADER');
+    expect([...assumedWith.keys()].sort()).toEqual([
+      `arn:aws:iam::${MEMBER}:role/staxid-cloudtrail-reader`,
+      AUDIT_READER,
+    ]);
+    expect(assumedWith.get(`arn:aws:iam::${MEMBER}:role/staxid-cloudtrail-reader`)).toBe('ASIAAUDITREADER');
   });
 });
