@@ -2,7 +2,12 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '@/lambdas/shared/db';
 import { newId } from '@/lambdas/shared/ids';
 import type { ItemKey } from '@/lambdas/shared/keys';
-import { type FederatedIdentity, type FederationRoles, federatedRole } from '@/lambdas/triggers/federation';
+import {
+  type FederatedIdentity,
+  type FederationRoles,
+  federatedRole,
+  providerPolicy,
+} from '@/lambdas/triggers/federation';
 import {
   auditSignIn,
   messageFor,
@@ -26,14 +31,17 @@ import {
  * (ADR 0016). staxid finds its user through a guard item keyed by the Cognito username
  * (`<ProviderName>_<subject>`), which holds the staxid user id:
  *
+ * - no guard, the IdP says the email is not verified (OIDC `email_verified` false): refused;
  * - no guard, no user with the email: a new ACTIVE user (AuthOrigin `sso`, role from the
  *   IdP), its federated guard and email guard, in one transaction;
- * - no guard, a SCIM-provisioned user with the email and no sign-in yet: linked to it;
+ * - no guard, a SCIM-provisioned user with the email and no sign-in yet: linked to it when
+ *   the provider may link SCIM users (`linkScimUsers`), refused otherwise;
  * - no guard, any other user with the email: refused (no takeover of a local account);
  * - guard of a DELETED user: a first sign-in again (a new user takes the guard over);
  * - guard: DISABLED or missing user refused; an `sso` user's email, names and
  *   role refreshed from the IdP when they changed (email guard moved in the same
- *   transaction, Version checked); a SCIM user's fields stay SCIM's.
+ *   transaction, Version checked; an email the IdP says is unverified is not taken); a
+ *   SCIM user's fields stay SCIM's.
  *
  * Every attempt is audited before anything is written; a write that loses a race is decided
  * again once from a fresh read.
@@ -141,6 +149,7 @@ async function planFirstSignIn(
 ) {
   const anonymous = attemptOf(identity, identity.username, profile.email, profile.role);
   if (profile.email === undefined) return refusal('missing_email', anonymous);
+  if (identity.emailVerified === false) return refusal('email_unverified', anonymous);
   const owner = await guardedUser(deps.db, emailGuardKey(profile.email));
   if (owner) return planLink(deps, identity, owner.user, anonymous, deletedUserId);
   const now = deps.clock.now().toISOString();
@@ -175,7 +184,11 @@ async function planFirstSignIn(
   } satisfies Plan;
 }
 
-/** A SCIM user never signed in before takes this federated identity; anyone else keeps their address. */
+/**
+ * A SCIM user never signed in before takes this federated identity if its provider may link
+ * SCIM users (an email alone proves nothing when a less trusted IdP can assert any address);
+ * anyone else keeps their address.
+ */
 function planLink(
   deps: FederatedSignInDeps,
   identity: FederatedIdentity,
@@ -185,6 +198,9 @@ function planLink(
 ): Plan {
   if (!user || user.AuthOrigin !== AUTH_ORIGIN.scim || user.CognitoUsername !== undefined) {
     return refusal('email_conflict', anonymous);
+  }
+  if (!providerPolicy(deps.roles, identity.providerName).linkScimUsers) {
+    return refusal('link_not_allowed', anonymous);
   }
   const attempt = attemptOf(identity, user.Id, user.Email, user.Role);
   const refused = statusRefusal(user, attempt);
@@ -226,9 +242,11 @@ async function planRepeatSignIn(
   profile: IdpProfile,
 ): Promise<Plan> {
   const isSso = user.AuthOrigin === AUTH_ORIGIN.sso;
+  // An address the IdP itself calls unverified is not taken over the one staxid has.
+  const idpEmail = identity.emailVerified === false ? undefined : profile.email;
   const next = isSso
     ? {
-        Email: profile.email ?? user.Email,
+        Email: idpEmail ?? user.Email,
         FirstName: profile.firstName,
         LastName: profile.lastName,
         Role: profile.role,

@@ -33,6 +33,8 @@ export const SIGN_IN_MESSAGES = {
   unavailable: 'staxid could not record your sign-in. Try again later.',
   noEmail: 'Your identity provider sent no email address. Ask your administrator to map one.',
   emailTaken: 'Your email address belongs to another staxid user. Ask an administrator.',
+  emailUnverified:
+    'Your identity provider says your email address is not verified. Verify it there, then sign in again.',
 } as const;
 
 /** The audit event type of every sign-in attempt to staxid, as Stax names it. */
@@ -51,6 +53,8 @@ export type SignInReason =
   | 'unknown_user'
   | 'missing_email'
   | 'email_conflict'
+  | 'email_unverified'
+  | 'link_not_allowed'
   | 'deleted'
   | 'disabled'
   | 'invite_expired'
@@ -111,7 +115,10 @@ export function messageFor(reason: SignInDecision['reason']): string {
     case 'missing_email':
       return SIGN_IN_MESSAGES.noEmail;
     case 'email_conflict':
+    case 'link_not_allowed':
       return SIGN_IN_MESSAGES.emailTaken;
+    case 'email_unverified':
+      return SIGN_IN_MESSAGES.emailUnverified;
     default:
       return SIGN_IN_MESSAGES.notActive;
   }

@@ -27,6 +27,8 @@ export interface FederatedUser {
   readonly staxRole?: string;
   /** The groups attribute as Cognito stores it (SAML `[a, b]`, OIDC JSON array). */
   readonly groups?: string;
+  /** The OIDC `email_verified` claim as Cognito stores it in the mapped custom attribute. */
+  readonly emailVerified?: string;
 }
 
 /** A user of the SAML provider "AcmeSAML" (Okta), NameID = email, groups as SAML's multi-valued form. */
@@ -53,6 +55,7 @@ export function oidcUser(overrides: Partial<FederatedUser> = {}): FederatedUser 
     givenName: 'Grace',
     familyName: 'Hopper',
     groups: '["staxid-users"]',
+    emailVerified: 'true',
     ...overrides,
   };
 }
@@ -83,6 +86,7 @@ export function federatedAttributes(user: FederatedUser): Record<string, string>
     ...(user.familyName !== undefined && { family_name: user.familyName }),
     ...(user.staxRole !== undefined && { [FEDERATED_ATTRIBUTES.role]: user.staxRole }),
     ...(user.groups !== undefined && { [FEDERATED_ATTRIBUTES.groups]: user.groups }),
+    ...(user.emailVerified !== undefined && { [FEDERATED_ATTRIBUTES.emailVerified]: user.emailVerified }),
   };
 }
 

@@ -39,6 +39,13 @@ const ROLES: FederationRoles = {
     auditors: 'customer_readonly',
   },
   defaultRole: 'customer_readonly',
+  // EntraID is the directory SCIM provisions from; AcmeSAML may send a StaxRole; PartnerIdP is a
+  // less trusted IdP capped at customer_readonly.
+  providers: {
+    acmesaml: { allowRoleAttribute: true, maxRole: 'customer_admin', linkScimUsers: false },
+    entraid: { allowRoleAttribute: false, maxRole: 'customer_admin', linkScimUsers: true },
+    partneridp: { allowRoleAttribute: false, maxRole: 'customer_readonly', linkScimUsers: false },
+  },
 };
 
 let table: TestTable;
@@ -217,6 +224,58 @@ describe('federatedSignIn: first sign-in', () => {
     ]);
   });
 
+  test('refuses to link a SCIM user from a provider that may not link SCIM users, and leaves it as it was', async () => {
+    const user = unique(samlUser, { staxRole: 'customer_admin' });
+    const scim = await putUser({
+      Email: user.email ?? '',
+      AuthOrigin: AUTH_ORIGIN.scim,
+      Role: 'customer_admin',
+    });
+    const before = await get(userKey(scim.Id));
+    const audit = new MemoryAuditSink();
+    await expect(federatedSignIn(deps(audit), identityOf(user))).rejects.toThrow(SIGN_IN_MESSAGES.emailTaken);
+    expect(await get(userKey(scim.Id))).toEqual(before);
+    expect(await get(federatedGuardKey(cognitoUsername(user)))).toBeUndefined();
+    expect(audit.events.map((event) => [event.outcome, event.detail?.reason])).toEqual([
+      ['FAILURE', 'link_not_allowed'],
+    ]);
+  });
+
+  test('ignores the StaxRole attribute of a provider that may not send one', async () => {
+    const user = unique(oidcUser, { staxRole: 'customer_admin', groups: '["marketing"]' });
+    const { userId } = await federatedSignIn(deps(), identityOf(user));
+    expect(await get(userKey(userId))).toMatchObject({ Role: 'customer_readonly' });
+  });
+
+  test("caps the role at the provider's maxRole", async () => {
+    const user = unique(samlUser, { providerName: 'PartnerIdP', groups: '[staxid-admins]' });
+    const audit = new MemoryAuditSink();
+    const { userId } = await federatedSignIn(deps(audit), identityOf(user));
+    expect(await get(userKey(userId))).toMatchObject({ Role: 'customer_readonly' });
+    expect(audit.events[0]?.detail).toMatchObject({ role: 'customer_readonly', reason: 'provisioned' });
+  });
+
+  test('refuses a first OIDC sign-in whose email the IdP says is unverified: no user, no link', async () => {
+    const fresh = unique(oidcUser, { emailVerified: 'false' });
+    const audit = new MemoryAuditSink();
+    await expect(federatedSignIn(deps(audit), identityOf(fresh))).rejects.toThrow(
+      SIGN_IN_MESSAGES.emailUnverified,
+    );
+    expect(await get(federatedGuardKey(cognitoUsername(fresh)))).toBeUndefined();
+    expect(await get(emailGuardKey(fresh.email ?? ''))).toBeUndefined();
+
+    const claimant = unique(oidcUser, { emailVerified: 'false' });
+    const scim = await putUser({ Email: claimant.email ?? '', AuthOrigin: AUTH_ORIGIN.scim });
+    await expect(federatedSignIn(deps(audit), identityOf(claimant))).rejects.toThrow(
+      SIGN_IN_MESSAGES.emailUnverified,
+    );
+    expect(await get(userKey(scim.Id))).not.toHaveProperty('CognitoUsername');
+    expect(audit.events.map((event) => [event.outcome, event.detail?.reason])).toEqual([
+      ['FAILURE', 'email_unverified'],
+      ['FAILURE', 'email_unverified'],
+    ]);
+  });
+
   test('refuses to link a DISABLED SCIM user', async () => {
     const user = unique(oidcUser);
     const scim = await putUser({ Email: user.email ?? '', AuthOrigin: AUTH_ORIGIN.scim, Status: 'DISABLED' });
@@ -294,6 +353,15 @@ describe('federatedSignIn: later sign-ins', () => {
     const { userId } = await federatedSignIn(deps(), identityOf(user));
     await federatedSignIn(deps(), identityOf({ ...user, email: undefined }));
     expect(await get(userKey(userId))).toMatchObject({ Email: user.email });
+  });
+
+  test('keeps the stored email when the IdP says the new one is unverified', async () => {
+    const user = unique(oidcUser);
+    const { userId } = await federatedSignIn(deps(), identityOf(user));
+    const unverified = { ...user, email: `new.${user.email}`, emailVerified: 'false', givenName: 'G.' };
+    await federatedSignIn(deps(), identityOf(unverified));
+    expect(await get(userKey(userId))).toMatchObject({ Email: user.email, FirstName: 'G.' });
+    expect(await get(emailGuardKey(unverified.email))).toBeUndefined();
   });
 
   test('refuses a new email that another user holds, and changes nothing', async () => {
@@ -408,5 +476,13 @@ describe('post-authentication handler, federated events', () => {
     await expect(trigger(federatedPostAuthentication(user))).rejects.toThrow(
       new Error(SIGN_IN_MESSAGES.notActive),
     );
+  });
+  test('rejects an OIDC event whose mapped email_verified is false, with the message Cognito shows', async () => {
+    const user = unique(oidcUser, { emailVerified: 'false' });
+    const trigger = createPostAuthenticationHandler(() => deps());
+    await expect(trigger(federatedPostAuthentication(user))).rejects.toThrow(
+      new Error(SIGN_IN_MESSAGES.emailUnverified),
+    );
+    expect(await storedUserOf(user)).toBeUndefined();
   });
 });
