@@ -117,6 +117,12 @@ const RESERVED_PROVIDER_NAMES: ReadonlySet<string> = new Set([
   'signinwithapple',
 ]);
 
+const userRole = described(
+  z.enum(USER_ROLES, { errorMap: () => ({ message: `must be one of ${USER_ROLES.join(', ')}` }) }),
+  'a Stax user role',
+  '"customer_readonly"',
+);
+
 const idpAttributeName = (what: string, example: string) =>
   described(z.string().min(1, 'must name an IdP attribute'), what, `"${example}"`);
 
@@ -130,13 +136,38 @@ const attributeMapping = z
     familyName: idpAttributeName("the IdP attribute holding the user's last name", 'family_name').default(
       'family_name',
     ),
-    role: idpAttributeName('the IdP attribute holding a Stax role (wins over groups)', 'StaxRole').default(
+    role: idpAttributeName(
+      'the IdP attribute holding a Stax role (wins over groups; read only with allowRoleAttribute)',
       'StaxRole',
-    ),
+    ).default('StaxRole'),
     groups: idpAttributeName("the IdP attribute holding the user's groups", 'groups').default('groups'),
   })
   .strict()
   .default({});
+
+/**
+ * What one identity provider is trusted with (ADR 0016, security review 2026-12-01): not every
+ * configured IdP is trusted alike, so each says how high a role it may confer and whether it
+ * may claim SCIM-provisioned users by email. `maxRole` and `linkScimUsers` are resolved in
+ * `federation` (their defaults depend on how many providers there are).
+ */
+const providerTrust = {
+  allowRoleAttribute: described(
+    z.boolean(),
+    "whether the IdP may set a user's Stax role through its role attribute (any IdP admin, or a user who can edit that attribute, could make someone customer_admin)",
+    'false',
+  ).default(false),
+  maxRole: described(
+    z.enum(USER_ROLES, { errorMap: () => ({ message: `must be one of ${USER_ROLES.join(', ')}` }) }),
+    'the highest Stax role users of this IdP may get, whatever its groups or role attribute say (required when more than one IdP is configured; one IdP: customer_admin)',
+    '"customer_user"',
+  ).optional(),
+  linkScimUsers: described(
+    z.boolean(),
+    'whether a first sign-in through this IdP may take over the SCIM-provisioned user with the same email (at most one IdP; one IdP: true, several: false)',
+    'true',
+  ).optional(),
+};
 
 const secretArn = described(
   z
@@ -164,6 +195,7 @@ const samlProvider = z
       '"config/okta-metadata.xml"',
     ).optional(),
     attributes: attributeMapping,
+    ...providerTrust,
   })
   .strict();
 
@@ -190,6 +222,7 @@ const oidcProvider = z
       '["openid", "email", "profile"]',
     ).default(['openid', 'email', 'profile']),
     attributes: attributeMapping,
+    ...providerTrust,
   })
   .strict();
 
@@ -205,11 +238,29 @@ const identityProvider = z
     }
   });
 
-const userRole = described(
-  z.enum(USER_ROLES, { errorMap: () => ({ message: `must be one of ${USER_ROLES.join(', ')}` }) }),
-  'a Stax user role',
-  '"customer_readonly"',
-);
+/**
+ * With several IdPs, each must say how high it may go (no silent customer_admin ceiling for a
+ * second, less trusted IdP), and only one may claim SCIM users: the one SCIM provisions from.
+ */
+function checkProviderTrust(
+  providers: readonly { name: string; maxRole?: string; linkScimUsers?: boolean }[],
+  ctx: z.RefinementCtx,
+) {
+  if (providers.length > 1) {
+    providers.forEach((provider, index) => {
+      if (provider.maxRole !== undefined) return;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'maxRole'], message: 'is missing' });
+    });
+  }
+  const [linker, ...others] = providers.filter((provider) => provider.linkScimUsers === true);
+  for (const other of others) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [providers.indexOf(other), 'linkScimUsers'],
+      message: `only one identity provider may link SCIM users, and "${linker?.name}" does: set it to false on all but the one SCIM provisions from`,
+    });
+  }
+}
 
 /** Sign-in through corporate identity providers (ADR 0016). */
 const federation = z
@@ -226,6 +277,7 @@ const federation = z
           }
           seen.add(name);
         });
+        checkProviderTrust(providers, ctx);
       }),
     roleMapping: described(
       z.record(z.string().min(1), userRole),
@@ -233,6 +285,44 @@ const federation = z
       '{ "staxid-admins": "customer_admin" }',
     ).default({}),
     defaultRole: userRole.default('customer_readonly'),
+  })
+  .strict()
+  .transform((federation) => ({
+    ...federation,
+    providers: federation.providers.map((provider) => ({
+      ...provider,
+      maxRole: provider.maxRole ?? 'customer_admin',
+      linkScimUsers: provider.linkScimUsers ?? federation.providers.length === 1,
+    })),
+  }));
+
+/**
+ * The console's own domain name (ADR 0019): CloudFront serves it with this certificate,
+ * which CloudFront accepts only from ACM in us-east-1. Unset, the console is at the
+ * distribution's `*.cloudfront.net` name.
+ */
+const consoleDomain = z
+  .object({
+    domainName: described(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          'must be a lower-case DNS name',
+        ),
+      'the DNS name people open the console at (point it at the CloudFront distribution)',
+      '"staxid.example.com"',
+    ),
+    certificateArn: described(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/,
+          'must be an ACM certificate ARN in us-east-1 (CloudFront takes certificates from there only)',
+        ),
+      'the ARN of an ACM certificate in us-east-1 covering domainName',
+      '"arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"',
+    ),
   })
   .strict();
 
@@ -320,6 +410,7 @@ const configSchema = z
           .optional()
           .default(365),
         federation: federation.optional(),
+        console: consoleDomain.optional(),
       })
       .strict(),
     audit: z

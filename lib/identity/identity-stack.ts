@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CustomResource,
+  Duration,
+  type NestedStack,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import type { RestApi, TokenAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -6,10 +14,11 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { ACCOUNT_DISCOVERY_ROLE_NAME } from '@/lambdas/shared/constants';
-import { FEDERATION_ROLES_ENV } from '@/lambdas/triggers/federation';
+import { FEDERATION_ROLES_ENV, federationRolesEnvValue } from '@/lambdas/triggers/federation';
 import type { StaxidConfig } from '@/lib/config';
 import { ApiWebAcl } from '@/lib/identity/api-web-acl';
 import { AuditOutboxShipper } from '@/lib/identity/audit-outbox-shipper';
+import { ConsoleHosting, hostedUiUrl } from '@/lib/identity/console-hosting';
 import { API_STAGE_NAME, IdentityApi } from '@/lib/identity/identity-api';
 import { IdentityTable } from '@/lib/identity/identity-table';
 import { PermissionSetDeployment } from '@/lib/identity/permission-set-deployment';
@@ -17,6 +26,7 @@ import { SessionRevocation } from '@/lib/identity/revocation';
 import {
   applyAuthorizerGrants,
   applyRouteGrants,
+  grantSamlCertificateResource,
   type RouteGrantResources,
 } from '@/lib/identity/route-grants';
 import { AuditReaderRole, AuditWriterRole, DeployerRole } from '@/lib/identity/service-roles';
@@ -77,6 +87,10 @@ export class IdentityStack extends Stack {
   readonly preTokenGenerationFunction: StaxidFunction;
   /** The user pool's post-authentication trigger (not behind the API, so not in `functions`). */
   readonly postAuthenticationFunction: StaxidFunction;
+  /** The console's S3 bucket and CloudFront distribution, in front of the API too (ADR 0019). */
+  readonly console: ConsoleHosting;
+  /** The nested stack that writes the console's `config.json`. */
+  readonly consoleConfig: NestedStack;
 
   constructor(scope: Construct, id: string, props: IdentityStackProps) {
     super(scope, id, props);
@@ -93,12 +107,10 @@ export class IdentityStack extends Stack {
       description: `staxid: ${POST_AUTHENTICATION_HANDLER} (Cognito post-authentication trigger)`,
       // Cognito waits at most 5 s for a trigger.
       timeout: Duration.seconds(5),
-      // How federated users' IdP groups map to Stax roles (ADR 0016).
+      // How federated users' IdP groups map to Stax roles, and what each provider is trusted
+      // with (ADR 0016).
       environment: {
-        [FEDERATION_ROLES_ENV]: JSON.stringify({
-          groups: identity.federation?.roleMapping ?? {},
-          defaultRole: identity.federation?.defaultRole ?? 'customer_readonly',
-        }),
+        [FEDERATION_ROLES_ENV]: federationRolesEnvValue(identity.federation),
       },
     });
     this.postAuthenticationFunction.grantTable(this.table, 'readWrite');
@@ -111,10 +123,19 @@ export class IdentityStack extends Stack {
     });
     this.preTokenGenerationFunction.grantTable(this.table, 'read');
 
+    // The console's origin (ADR 0019), in nested stacks: this stack is near the 500-resource limit.
+    const hostedUi = hostedUiUrl(identity.domainPrefix, this.region);
+    this.console = new ConsoleHosting(this, 'Console', {
+      hostedUiUrl: hostedUi,
+      logRetentionDays: identity.logRetentionDays,
+      ...(identity.console && { domain: identity.console }),
+    });
+
     const directory = new UserDirectory(this, 'Directory', {
       domainPrefix: identity.domainPrefix,
       callbackUrls: identity.callbackUrls,
       logoutUrls: identity.logoutUrls,
+      consoleOrigin: this.console.origin,
       postAuthentication: this.postAuthenticationFunction,
       preTokenGeneration: this.preTokenGenerationFunction,
       ...(identity.federation && { federation: identity.federation }),
@@ -157,8 +178,19 @@ export class IdentityStack extends Stack {
     this.api = api.api;
     this.functions = api.functions;
     this.authorizer = api.authorizer;
+    const edgeSecret = this.console.routeApi(api.api, API_STAGE_NAME, routes);
+    this.consoleConfig = this.console.writeConfig({
+      mode: 'aws',
+      region: this.region,
+      userPoolClientId: this.userPoolClient.userPoolClientId,
+      hostedUiUrl: hostedUi,
+    });
 
-    new ApiWebAcl(this, 'Firewall', { stage: api.api.deploymentStage, rateLimit: identity.wafRateLimit });
+    new ApiWebAcl(this, 'Firewall', {
+      stage: api.api.deploymentStage,
+      rateLimit: identity.wafRateLimit,
+      edgeSecret,
+    });
 
     this.auditWriterRole = new AuditWriterRole(this, 'AuditWriter', {
       loggingAccount: config.accounts.logging,
@@ -198,7 +230,6 @@ export class IdentityStack extends Stack {
       tokenHashKey: this.tokenHashKey,
       auditWriterRole: this.auditWriterRole,
       auditReaderRole: this.auditReaderRole,
-      deployerRole: this.deployerRole,
       samlSigningKey: this.samlSigningKey,
       deploymentQueue: this.permissionSetDeployment.queue,
       // From the API id, not `api.url`: a reference to the deployment would be circular.
@@ -214,6 +245,21 @@ export class IdentityStack extends Stack {
     }
     applyAuthorizerGrants(api.authorizerFunction, grantResources);
 
+    // The metadata's SAML certificates, self-signed through KMS at deploy time: the public
+    // metadata route reads them and cannot sign (ADR 0011, security review 2026-12-01).
+    const samlCertificateFunction = new StaxidFunction(this, 'SamlCertificateFunction', {
+      entry: 'lambdas/saml/certificate-resource.ts',
+      description: 'staxid: lambdas/saml/certificate-resource.ts (deploy-time SAML certificates)',
+      logRetention: identity.logRetentionDays,
+      timeout: Duration.seconds(60),
+    });
+    grantSamlCertificateResource(samlCertificateFunction, grantResources);
+    new CustomResource(this, 'SamlCertificate', {
+      serviceToken: samlCertificateFunction.functionArn,
+      resourceType: 'Custom::SamlCertificate',
+      properties: { KeyId: this.samlSigningKey.keyArn },
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the staxid API', value: api.api.url });
     new CfnOutput(this, 'UserPoolId', {
       description: 'Cognito user pool id',
@@ -222,6 +268,10 @@ export class IdentityStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', {
       description: 'Console app client id',
       value: this.userPoolClient.userPoolClientId,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The staxid console',
+      value: `${this.console.origin}/console/`,
     });
     new CfnOutput(this, 'HostedDomain', {
       description: 'Cognito-hosted sign-in domain',

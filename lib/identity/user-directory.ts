@@ -35,6 +35,12 @@ export interface UserDirectoryProps {
   /** Where the hosted UI may send the console after sign-out. */
   readonly logoutUrls: readonly string[];
   /**
+   * The origin the console is served from in AWS, `https://<console domain>` (ADR 0019):
+   * its `/console/` page is added to the callback and sign-out URLs.
+   * @default - only the configured URLs
+   */
+  readonly consoleOrigin?: string;
+  /**
    * The post-authentication trigger: decides from the user item whether a sign-in goes
    * ahead and activates invited users. It must not reference the pool (a cycle).
    * @default - no trigger
@@ -58,7 +64,28 @@ export interface UserDirectoryProps {
 const CUSTOM_ATTRIBUTE = {
   role: FEDERATED_ATTRIBUTES.role.replace(/^custom:/, ''),
   groups: FEDERATED_ATTRIBUTES.groups.replace(/^custom:/, ''),
+  emailVerified: FEDERATED_ATTRIBUTES.emailVerified.replace(/^custom:/, ''),
 } as const;
+
+/**
+ * What the console client may write (security review 2026-12-01): the required `email`, and
+ * the attributes the configured providers map, because Cognito writes mapped attributes
+ * through the client at every federated sign-in and refuses the sign-in if it may not; the
+ * role attribute only when a provider may send a role. Never an empty list: Cognito reads it
+ * as "every standard attribute". People change their names through the staxid API.
+ */
+function clientWriteAttributes(federation: FederationConfig | undefined): ClientAttributes {
+  const providers = federation?.providers ?? [];
+  if (providers.length === 0) return new ClientAttributes().withStandardAttributes({ email: true });
+  const custom = [
+    CUSTOM_ATTRIBUTE.groups,
+    ...(providers.some((provider) => provider.allowRoleAttribute) ? [CUSTOM_ATTRIBUTE.role] : []),
+    ...(providers.some((provider) => provider.type === 'OIDC') ? [CUSTOM_ATTRIBUTE.emailVerified] : []),
+  ];
+  return new ClientAttributes()
+    .withStandardAttributes({ email: true, givenName: true, familyName: true })
+    .withCustomAttributes(...custom);
+}
 
 /** Token lifetimes of the console client. */
 export const CONSOLE_TOKEN_VALIDITY = {
@@ -69,6 +96,9 @@ export const CONSOLE_TOKEN_VALIDITY = {
   /** How long an old refresh token still works after rotation (concurrent tabs). */
   refreshRotationGrace: Duration.seconds(10),
 } as const;
+
+/** Where `staxid login --browser` listens for the hosted UI's redirect (cli/browser-login.ts). */
+export const CLI_CALLBACK_URL = 'http://localhost:28415/callback';
 
 /**
  * The Cognito user pool people sign in to, its hosted domain and the console app client.
@@ -102,6 +132,7 @@ export class UserDirectory extends Construct {
       customAttributes: {
         [CUSTOM_ATTRIBUTE.role]: new StringAttribute({ minLen: 0, maxLen: 64, mutable: true }),
         [CUSTOM_ATTRIBUTE.groups]: new StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }),
+        [CUSTOM_ATTRIBUTE.emailVerified]: new StringAttribute({ minLen: 0, maxLen: 8, mutable: true }),
       },
       passwordPolicy: {
         minLength: 14,
@@ -147,6 +178,8 @@ export class UserDirectory extends Construct {
       cognitoDomain: { domainPrefix: props.domainPrefix },
     });
 
+    // The console's hosted-UI sign-in returns to its own page, and so does its sign-out.
+    const consolePage = props.consoleOrigin === undefined ? [] : [`${props.consoleOrigin}/console/`];
     this.userPoolClient = this.userPool.addClient('ConsoleClient', {
       userPoolClientName: 'staxid-console',
       generateSecret: false,
@@ -155,8 +188,10 @@ export class UserDirectory extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
-        callbackUrls: [...props.callbackUrls],
-        logoutUrls: [...props.logoutUrls],
+        // The staxid CLI's loopback redirect (`staxid login --browser`, RFC 8252 §7.3): Cognito
+        // matches callback URLs exactly, port included (cli/browser-login.ts DEFAULT_CALLBACK_PORT).
+        callbackUrls: [...props.callbackUrls, ...consolePage, CLI_CALLBACK_URL],
+        logoutUrls: [...props.logoutUrls, ...consolePage],
       },
       supportedIdentityProviders: [
         UserPoolClientIdentityProvider.COGNITO,
@@ -170,18 +205,16 @@ export class UserDirectory extends Construct {
       idTokenValidity: CONSOLE_TOKEN_VALIDITY.id,
       refreshTokenValidity: CONSOLE_TOKEN_VALIDITY.refresh,
       refreshTokenRotationGracePeriod: CONSOLE_TOKEN_VALIDITY.refreshRotationGrace,
-      // Email must stay writable: federated IdPs map it on every sign-in, and Cognito requires
-      // mapped and required attributes to be writable by the client. keepOriginal (above) keeps
-      // a changed address from taking effect before it is verified.
+      // The custom attributes are staxid's, not the person's: not readable through the client.
       readAttributes: new ClientAttributes().withStandardAttributes({
         email: true,
         emailVerified: true,
         givenName: true,
         familyName: true,
       }),
-      writeAttributes: new ClientAttributes()
-        .withStandardAttributes({ email: true, givenName: true, familyName: true })
-        .withCustomAttributes(CUSTOM_ATTRIBUTE.role, CUSTOM_ATTRIBUTE.groups),
+      // Only what the providers map (Cognito needs it); keepOriginal (above) keeps a changed
+      // address from taking effect before it is verified.
+      writeAttributes: clientWriteAttributes(props.federation),
     });
 
     const stack = Stack.of(this);
@@ -194,10 +227,17 @@ export class UserDirectory extends Construct {
       email: ProviderAttribute.other(provider.attributes.email),
       givenName: ProviderAttribute.other(provider.attributes.givenName),
       familyName: ProviderAttribute.other(provider.attributes.familyName),
-      // Keys of `custom` are pool attribute names as they are, prefix included.
+      // Keys of `custom` are pool attribute names as they are, prefix included. The role only
+      // for a provider allowed to send one, so that no other can even store it.
       custom: {
-        [FEDERATED_ATTRIBUTES.role]: ProviderAttribute.other(provider.attributes.role),
+        ...(provider.allowRoleAttribute && {
+          [FEDERATED_ATTRIBUTES.role]: ProviderAttribute.other(provider.attributes.role),
+        }),
         [FEDERATED_ATTRIBUTES.groups]: ProviderAttribute.other(provider.attributes.groups),
+        // The OIDC standard claim: a first sign-in with an unverified email is refused.
+        ...(provider.type === 'OIDC' && {
+          [FEDERATED_ATTRIBUTES.emailVerified]: ProviderAttribute.other('email_verified'),
+        }),
       },
     };
     if (provider.type === 'OIDC') {

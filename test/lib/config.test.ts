@@ -1,6 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  FEDERATION_ROLES_ENV,
+  federatedRole,
+  federationRolesEnvValue,
+  federationRolesFromEnv,
+  providerPolicy,
+} from '@/lambdas/triggers/federation';
 import { ConfigError, loadConfig } from '@/lib/config';
 import { exampleContext, REPO_ROOT } from '@/test/support/config';
 
@@ -232,9 +239,14 @@ describe('loadConfig', () => {
       const config = loadConfig(
         withFederation({
           providers: [
-            saml,
-            oidc,
-            { name: 'Ping', type: 'SAML', metadataFile: 'config/example-saml-metadata.xml' },
+            { ...saml, maxRole: 'customer_admin' },
+            { ...oidc, maxRole: 'customer_user', linkScimUsers: true },
+            {
+              name: 'Ping',
+              type: 'SAML',
+              metadataFile: 'config/example-saml-metadata.xml',
+              maxRole: 'customer_readonly',
+            },
           ],
           roleMapping: { 'staxid-admins': 'customer_admin' },
         }),
@@ -245,6 +257,9 @@ describe('loadConfig', () => {
       expect(federation?.roleMapping).toEqual({ 'staxid-admins': 'customer_admin' });
       expect(federation?.providers[0]).toEqual({
         ...saml,
+        allowRoleAttribute: false,
+        maxRole: 'customer_admin',
+        linkScimUsers: false,
         attributes: {
           email: 'email',
           givenName: 'given_name',
@@ -253,10 +268,73 @@ describe('loadConfig', () => {
           groups: 'groups',
         },
       });
-      expect(federation?.providers[1]).toMatchObject({ scopes: ['openid', 'email', 'profile'] });
+      expect(federation?.providers[1]).toMatchObject({
+        scopes: ['openid', 'email', 'profile'],
+        linkScimUsers: true,
+      });
       expect(federation?.providers[2]).toMatchObject({
         metadataDocument: expect.stringContaining('IDPSSODescriptor'),
       });
+    });
+
+    it('trusts a single provider with SCIM users and up to customer_admin, but never its role attribute', () => {
+      const config = loadConfig(withFederation({ providers: [oidc] }), { baseDir: REPO_ROOT });
+      expect(config.identity.federation?.providers[0]).toMatchObject({
+        allowRoleAttribute: false,
+        maxRole: 'customer_admin',
+        linkScimUsers: true,
+      });
+    });
+
+    it("hands the sign-in trigger each provider's policy: a second IdP's admin group is capped", () => {
+      const config = loadConfig(
+        withFederation({
+          providers: [
+            { ...saml, maxRole: 'customer_admin', linkScimUsers: true },
+            { ...oidc, maxRole: 'customer_readonly', allowRoleAttribute: true },
+          ],
+          roleMapping: { 'staxid-admins': 'customer_admin' },
+        }),
+        { baseDir: REPO_ROOT },
+      );
+      const roles = federationRolesFromEnv({
+        [FEDERATION_ROLES_ENV]: federationRolesEnvValue(config.identity.federation),
+      });
+      expect(providerPolicy(roles, 'Okta')).toEqual({
+        allowRoleAttribute: false,
+        maxRole: 'customer_admin',
+        linkScimUsers: true,
+      });
+      const admin = {
+        kind: 'federated',
+        username: 'EntraID_x',
+        providerName: 'EntraID',
+        providerType: 'OIDC',
+        email: 'x@acme.example',
+        firstName: '',
+        lastName: '',
+        roleAttribute: 'customer_admin',
+        groups: ['staxid-admins'],
+        emailVerified: true,
+      } as const;
+      expect(federatedRole(admin, roles)).toBe('customer_readonly');
+      expect(federatedRole({ ...admin, providerName: 'Okta' }, roles)).toBe('customer_admin');
+    });
+
+    it('with several providers, requires maxRole on each and lets at most one link SCIM users', () => {
+      expect(
+        problemsOf(
+          withFederation({
+            providers: [
+              { ...saml, linkScimUsers: true },
+              { ...oidc, maxRole: 'customer_user', linkScimUsers: true },
+            ],
+          }),
+        ),
+      ).toEqual([
+        'staxid.identity.federation.providers.0.maxRole: is missing; expected the highest Stax role users of this IdP may get, whatever its groups or role attribute say (required when more than one IdP is configured; one IdP: customer_admin), e.g. "customer_user"',
+        'staxid.identity.federation.providers.1.linkScimUsers: only one identity provider may link SCIM users, and "Okta" does: set it to false on all but the one SCIM provisions from (got true), e.g. true',
+      ]);
     });
 
     test.each<[string, unknown, string]>([
@@ -292,7 +370,12 @@ describe('loadConfig', () => {
       ],
       [
         'two providers with one name',
-        { providers: [saml, { ...oidc, name: 'okta' }] },
+        {
+          providers: [
+            { ...saml, maxRole: 'customer_admin' },
+            { ...oidc, name: 'okta', maxRole: 'customer_user' },
+          ],
+        },
         'staxid.identity.federation.providers.1.name: must be unique (got "okta"), e.g. "Okta"',
       ],
       [
@@ -346,6 +429,45 @@ describe('loadConfig', () => {
         ),
       ).toEqual([
         'staxid.identity.federation.providers.0.metadataFile: file "config/okta.xml" does not exist; download the metadata of the "Okta" application from your IdP\'s admin console and save it there',
+      ]);
+    });
+  });
+
+  describe('identity.console (the console domain)', () => {
+    const certificateArn =
+      'arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+
+    it('is optional, and taken as given', () => {
+      expect(loadConfig(raw(), { baseDir: REPO_ROOT }).identity.console).toBeUndefined();
+      const config = raw();
+      config.identity.console = { domainName: 'console.example.com', certificateArn };
+      expect(loadConfig(config, { baseDir: REPO_ROOT }).identity.console).toEqual({
+        domainName: 'console.example.com',
+        certificateArn,
+      });
+    });
+
+    it('names the key of a certificate outside us-east-1, which CloudFront cannot use', () => {
+      const config = raw();
+      config.identity.console = {
+        domainName: 'console.example.com',
+        certificateArn: certificateArn.replace('us-east-1', 'eu-west-1'),
+      };
+      expect(problemsOf(config)).toEqual([
+        expect.stringMatching(
+          /^staxid\.identity\.console\.certificateArn: must be an ACM certificate ARN in us-east-1 .*e\.g\. "arn:aws:acm:us-east-1:/,
+        ),
+      ]);
+    });
+
+    it('names a missing certificate and a domain that is not a DNS name', () => {
+      const config = raw();
+      config.identity.console = { domainName: 'https://console.example.com/' };
+      expect(problemsOf(config)).toEqual([
+        expect.stringMatching(/^staxid\.identity\.console\.domainName: must be a lower-case DNS name/),
+        expect.stringMatching(
+          /^staxid\.identity\.console\.certificateArn: is missing; expected the ARN of an ACM certificate/,
+        ),
       ]);
     });
   });

@@ -109,9 +109,9 @@ describe('IdentityStack members', () => {
       expect(fn).toBeInstanceOf(StaxidFunction);
       expect(fn.entryPath).toBe(handler);
     }
-    // ...plus the Cognito post-authentication and pre-token-generation triggers, the audit outbox's shipper, permission-set deployment's worker, fan-out and reconcile, and session revocation's
+    // ...plus the Cognito post-authentication and pre-token-generation triggers, the audit outbox's shipper, the deploy-time SAML certificate resource, permission-set deployment's worker, fan-out and reconcile, and session revocation's
     // fan-out and worker, which are not behind the API.
-    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 9);
+    template.resourceCountIs('AWS::Lambda::Function', handlerFiles(ROUTES).length + 10);
   });
 
   test('the table, pool, client, API and authorizer members are the resources in the template', () => {
@@ -134,9 +134,15 @@ describe('IdentityStack members', () => {
 });
 
 describe('IdentityStack outputs', () => {
-  test('publishes the API URL, user pool id, client id and hosted domain, and nothing else', () => {
+  test('publishes the API URL, console URL, user pool id, client id and hosted domain, and nothing else', () => {
     const outputs = template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'HostedDomain', 'UserPoolClientId', 'UserPoolId']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'ApiUrl',
+      'ConsoleUrl',
+      'HostedDomain',
+      'UserPoolClientId',
+      'UserPoolId',
+    ]);
     template.hasOutput('UserPoolId', { Value: { Ref: logicalIdOf(template, 'AWS::Cognito::UserPool') } });
     template.hasOutput('UserPoolClientId', {
       Value: { Ref: logicalIdOf(template, 'AWS::Cognito::UserPoolClient') },

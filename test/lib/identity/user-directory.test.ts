@@ -7,7 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import cdkJson from '@/cdk.json';
 import { StaxidFunction } from '@/lib/identity/staxid-function';
-import { UserDirectory } from '@/lib/identity/user-directory';
+import { CLI_CALLBACK_URL, UserDirectory } from '@/lib/identity/user-directory';
 import { exampleConfig } from '@/test/support/config';
 import { identityFixture, logicalIdOf } from './identity-fixture';
 
@@ -83,13 +83,15 @@ describe('UserDirectory console client', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false });
   });
 
-  test('allows the authorization code grant only, with openid, email and profile, against the configured URLs', () => {
+  test('allows the authorization code grant only, with openid, email and profile, against the configured URLs and the console page', () => {
+    // The console's page at the distribution's domain (test/lib/console-hosting.test.ts).
+    const consolePage = { 'Fn::Join': ['', ['https://', Match.anyValue(), '/console/']] };
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
-      CallbackURLs: config.identity.callbackUrls,
-      LogoutURLs: config.identity.logoutUrls,
+      CallbackURLs: [...config.identity.callbackUrls, consolePage, CLI_CALLBACK_URL],
+      LogoutURLs: [...config.identity.logoutUrls, consolePage],
       SupportedIdentityProviders: ['COGNITO'],
     });
   });
@@ -117,9 +119,10 @@ describe('UserDirectory console client', () => {
     });
   });
 
-  test('may write only the email (verified first), the names and the attributes IdPs map', () => {
+  test('without identity providers, a user can write only their email (verified first) through the client', () => {
+    // Not an empty list: Cognito reads that as every standard attribute.
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      WriteAttributes: ['custom:idp_groups', 'custom:stax_role', 'email', 'family_name', 'given_name'],
+      WriteAttributes: ['email'],
       ReadAttributes: ['email', 'email_verified', 'family_name', 'given_name'],
     });
   });
@@ -160,12 +163,20 @@ function federatedConfig() {
   return exampleConfig((raw) => {
     (raw.identity as Record<string, unknown>).federation = {
       providers: [
-        { name: 'AcmeSAML', type: 'SAML', metadataFile: 'config/example-saml-metadata.xml' },
+        {
+          name: 'AcmeSAML',
+          type: 'SAML',
+          metadataFile: 'config/example-saml-metadata.xml',
+          maxRole: 'customer_admin',
+          linkScimUsers: true,
+        },
         {
           name: 'Ping-Fed',
           type: 'SAML',
           metadataUrl: 'https://ping.acme.example/metadata.xml',
           attributes: { email: 'mail', role: 'urn:acme:StaxRole', groups: 'memberOf' },
+          allowRoleAttribute: true,
+          maxRole: 'customer_user',
         },
         {
           name: 'EntraID',
@@ -173,6 +184,7 @@ function federatedConfig() {
           issuer: 'https://login.microsoftonline.com/tenant/v2.0',
           clientId: 'entra-client',
           clientSecretArn: SECRET_ARN,
+          maxRole: 'customer_readonly',
         },
       ],
       roleMapping: { 'staxid-admins': 'customer_admin' },
@@ -207,7 +219,7 @@ describe('UserDirectory with federation', () => {
   const federated = Template.fromStack(directory.stack);
   afterAll(() => rmSync(directory.outdir, { recursive: true, force: true }));
 
-  test('creates a SAML provider from the metadata file read at synth, with the attribute mapping', () => {
+  test('creates a SAML provider from the metadata file read at synth, with the attribute mapping (no role: not allowed)', () => {
     federated.hasResourceProperties('AWS::Cognito::UserPoolIdentityProvider', {
       ProviderName: 'AcmeSAML',
       ProviderType: 'SAML',
@@ -216,9 +228,35 @@ describe('UserDirectory with federation', () => {
         email: 'email',
         given_name: 'given_name',
         family_name: 'family_name',
-        'custom:stax_role': 'StaxRole',
         'custom:idp_groups': 'groups',
       },
+    });
+  });
+
+  test("maps an OIDC provider's email_verified claim, and no role attribute it is not allowed to send", () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPoolIdentityProvider', {
+      ProviderName: 'EntraID',
+      AttributeMapping: {
+        email: 'email',
+        given_name: 'given_name',
+        family_name: 'family_name',
+        'custom:idp_groups': 'groups',
+        'custom:idp_email_verified': 'email_verified',
+      },
+    });
+  });
+
+  test('the console client may write only what the providers map', () => {
+    federated.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      WriteAttributes: [
+        'custom:idp_email_verified',
+        'custom:idp_groups',
+        'custom:stax_role',
+        'email',
+        'family_name',
+        'given_name',
+      ],
+      ReadAttributes: ['email', 'email_verified', 'family_name', 'given_name'],
     });
   });
 
@@ -266,6 +304,7 @@ describe('UserDirectory with federation', () => {
       Schema: Match.arrayWith([
         Match.objectLike({ Name: 'stax_role', AttributeDataType: 'String', Mutable: true }),
         Match.objectLike({ Name: 'idp_groups', AttributeDataType: 'String', Mutable: true }),
+        Match.objectLike({ Name: 'idp_email_verified', AttributeDataType: 'String', Mutable: true }),
       ]),
     });
   });
