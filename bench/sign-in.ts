@@ -11,7 +11,7 @@ import { accountItem, accountTypeItem, type RoleGrant } from '@/lambdas/accounts
 import { groupItem, membershipItem } from '@/lambdas/groups/group-items';
 import { type AccessLevel, BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import { newId } from '@/lambdas/shared/ids';
-import type { Item } from '@/lambdas/tasks/store';
+import type { Item } from '@/lambdas/shared/store';
 
 /** Account types of the bench organization, and accounts in each. */
 const ACCOUNT_TYPES = 4;

@@ -7,7 +7,7 @@
 import type { DeploymentQueue } from '@/lambdas/deployments/messages';
 import { type PermissionSetDeps, permissionSetDepsFromEnv } from '@/lambdas/permission-sets/deps';
 import type { RouteDefinition } from '@/lambdas/routes';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 import type { HandlerLoader, ProxyHandler } from '@/local/api-gateway-adapter';
 
 type Deps = () => PermissionSetDeps;

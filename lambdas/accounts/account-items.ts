@@ -10,7 +10,7 @@ import {
   recordListAttr,
   stringAttr,
   stringListAttr,
-} from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/store';
 
 /**
  * Account types and accounts in the table (lambdas/shared/keys.ts).

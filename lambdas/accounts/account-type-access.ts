@@ -9,19 +9,19 @@ import {
 } from '@/lambdas/accounts/account-items';
 import { GROUP_NAME_LIMITS, groupIdByName } from '@/lambdas/groups/group-items';
 import type { RequestContext } from '@/lambdas/groups/groups';
-import type { AccessLevel } from '@/lambdas/shared/constants';
-import type { Db } from '@/lambdas/shared/db';
-import { NotFoundError, ValidationError } from '@/lambdas/shared/errors';
-import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 import {
   assertFitsTransaction,
   type ChangePlan,
   runChange,
   type TxStep,
   taskDetail,
-} from '@/lambdas/tasks/change';
-import type { ServiceDeps } from '@/lambdas/tasks/deps';
-import { getMany, versionedUpdate } from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/change';
+import type { AccessLevel } from '@/lambdas/shared/constants';
+import type { Db } from '@/lambdas/shared/db';
+import type { ServiceDeps } from '@/lambdas/shared/deps';
+import { NotFoundError, ValidationError } from '@/lambdas/shared/errors';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import { getMany, versionedUpdate } from '@/lambdas/shared/store';
 
 /**
  * Access: which group holds which built-in role (`admin`, `developer`, `readonly`) in the

@@ -15,19 +15,19 @@ import {
 import { NameCache, resolveAccountTypeId } from '@/lambdas/accounts/account-type-access';
 import type { RequestContext } from '@/lambdas/groups/groups';
 import { assertNoPermissionSetRoles } from '@/lambdas/permission-sets/account-type-roles';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
-import { isUuid, newId } from '@/lambdas/shared/ids';
-import { ENTITY, entityKey, uniqueKey } from '@/lambdas/shared/keys';
 import {
   assertFitsTransaction,
   type ChangePlan,
   runChange,
   type TxStep,
   taskDetail,
-} from '@/lambdas/tasks/change';
-import type { ReadDeps, ServiceDeps } from '@/lambdas/tasks/deps';
-import { checkName } from '@/lambdas/tasks/input';
-import { getMany, onlyIfVersion, versionedUpdate } from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/change';
+import type { ReadDeps, ServiceDeps } from '@/lambdas/shared/deps';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
+import { isUuid, newId } from '@/lambdas/shared/ids';
+import { checkName } from '@/lambdas/shared/input';
+import { ENTITY, entityKey, uniqueKey } from '@/lambdas/shared/keys';
+import { getMany, onlyIfVersion, versionedUpdate } from '@/lambdas/shared/store';
 
 /**
  * Account types (accounts.*AccountType*): unique names (case-insensitive guard items),

@@ -9,12 +9,12 @@ import {
 } from '@/lambdas/accounts/account-items';
 import { type AccessLevel, BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import type { Db } from '@/lambdas/shared/db';
+import type { ReadDeps } from '@/lambdas/shared/deps';
 import { NotFoundError, ValidationError } from '@/lambdas/shared/errors';
+import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/shared/input';
 import { ENTITY } from '@/lambdas/shared/keys';
 import type { Caller } from '@/lambdas/shared/permissions';
-import type { ReadDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/tasks/input';
-import { queryAll } from '@/lambdas/tasks/store';
+import { queryAll } from '@/lambdas/shared/store';
 
 /**
  * Reading accounts (accounts.ReadAccounts, accounts.ReadAccount). Every account carries

@@ -1,9 +1,9 @@
 import type { AccountReadDeps } from '@/lambdas/accounts/accounts';
 import type { DiscoveryDeps } from '@/lambdas/accounts/discovery';
 import { ACCOUNT_ROLE_ENV, CONSOLE_URL_ENV, PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
+import { readDepsFromEnv } from '@/lambdas/shared/deps';
 import { organizationFromEnv } from '@/lambdas/shared/organization';
-import { readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** ReadAccounts/ReadAccount: login URLs point into `STAXID_CONSOLE_URL`, else `STAXID_API_URL`. */
 export function accountReadDepsFromEnv(env: NodeJS.ProcessEnv = process.env): AccountReadDeps {

@@ -1,8 +1,8 @@
 import { discoveryDepsFromEnv } from '@/lambdas/accounts/deps';
 import { type DiscoveryDeps, discoverAccounts } from '@/lambdas/accounts/discovery';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
 
 /** POST /20190206/accounts/discover (accounts.DiscoverAccounts) */
 export function discoverAccountsHandler(deps: () => DiscoveryDeps) {

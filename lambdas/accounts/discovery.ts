@@ -11,14 +11,6 @@ import {
   type StoredAccountType,
 } from '@/lambdas/accounts/account-items';
 import type { RequestContext } from '@/lambdas/groups/groups';
-import { ConflictError } from '@/lambdas/shared/errors';
-import { newId } from '@/lambdas/shared/ids';
-import { ENTITY, entityKey } from '@/lambdas/shared/keys';
-import type {
-  Organization,
-  OrganizationAccount,
-  OrganizationAccountState,
-} from '@/lambdas/shared/organization';
 import {
   auditFailure,
   auditIntent,
@@ -28,9 +20,17 @@ import {
   MAX_TRANSACTION_ITEMS,
   type TxStep,
   taskStep,
-} from '@/lambdas/tasks/change';
-import type { ServiceDeps } from '@/lambdas/tasks/deps';
-import { getMany, versionedUpdate } from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/change';
+import type { ServiceDeps } from '@/lambdas/shared/deps';
+import { ConflictError } from '@/lambdas/shared/errors';
+import { newId } from '@/lambdas/shared/ids';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import type {
+  Organization,
+  OrganizationAccount,
+  OrganizationAccountState,
+} from '@/lambdas/shared/organization';
+import { getMany, versionedUpdate } from '@/lambdas/shared/store';
 
 /**
  * DiscoverAccounts: brings the accounts of the AWS Organization into staxid. New accounts

@@ -1,7 +1,7 @@
 import { readAccountType } from '@/lambdas/accounts/account-types';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, csvUuidParam, uuidParam } from '@/lambdas/tasks/input';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery, csvUuidParam, uuidParam } from '@/lambdas/shared/input';
 
 /** GET /20190206/accounts/types/{account_type_id} (accounts.ReadAccountType) */
 export function readAccountTypeHandler(deps: () => ReadDeps) {

@@ -1,7 +1,7 @@
 import { readAccountTypes } from '@/lambdas/accounts/account-types';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, csvUuidParam } from '@/lambdas/tasks/input';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery, csvUuidParam } from '@/lambdas/shared/input';
 
 /** GET /20190206/accounts/types (accounts.ReadAccountTypes) */
 export function readAccountTypesHandler(deps: () => ReadDeps) {

@@ -1,8 +1,8 @@
 import { type AccountReadDeps, parseAccountQuery, readAccount } from '@/lambdas/accounts/accounts';
 import { accountReadDepsFromEnv } from '@/lambdas/accounts/deps';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
-import { uuidParam } from '@/lambdas/tasks/input';
+import { once } from '@/lambdas/shared/deps';
+import { uuidParam } from '@/lambdas/shared/input';
 
 /** GET /20190206/accounts/{account_id} (accounts.ReadAccount) */
 export function readAccountHandler(deps: () => AccountReadDeps) {

@@ -1,7 +1,7 @@
 import { type AccountReadDeps, parseAccountQuery, readAccounts } from '@/lambdas/accounts/accounts';
 import { accountReadDepsFromEnv } from '@/lambdas/accounts/deps';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** GET /20190206/accounts (accounts.ReadAccounts) */
 export function readAccountsHandler(deps: () => AccountReadDeps) {

@@ -3,9 +3,9 @@ import {
   updateAccountTypeAccess,
 } from '@/lambdas/accounts/account-type-access';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once, type ServiceDeps } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** PUT /20190206/accounts/types/access (accounts.UpdateAccountTypeAccess) */
 export function updateAccountTypeAccessHandler(deps: () => ServiceDeps) {

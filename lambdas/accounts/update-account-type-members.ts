@@ -1,8 +1,8 @@
 import { type AccountTypeMemberMap, updateAccountTypeMembers } from '@/lambdas/accounts/account-types';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once, type ServiceDeps } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** PUT /20190206/account-types/members (accounts.UpdateAccountTypeMembers) */
 export function updateAccountTypeMembersHandler(deps: () => ServiceDeps) {

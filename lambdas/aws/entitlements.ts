@@ -10,13 +10,13 @@ import { type AssignmentSummary, summariesFromAccountType } from '@/lambdas/perm
 import { BUILTIN_ROLE_NAMES, PERMISSION_SET_ROLE_PATH, roleArn } from '@/lambdas/shared/constants';
 import type { Db } from '@/lambdas/shared/db';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
+import { getMany, type Item, listByKind, queryAll } from '@/lambdas/shared/store';
 import {
   GRANT_OF_USER_PREFIX,
   grantFromItem,
   isInWindow,
   type StoredGrant,
 } from '@/lambdas/support/grant-items';
-import { getMany, type Item, listByKind, queryAll } from '@/lambdas/tasks/store';
 
 /**
  * What a user may sign in to: every (AWS account, IAM role) they hold, for

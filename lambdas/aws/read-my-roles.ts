@@ -1,8 +1,8 @@
 import { type MyRolesDeps, partitionFromEnv, readMyRoles } from '@/lambdas/aws/my-roles';
 import { apiHandler } from '@/lambdas/shared/api';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
 
 /** GET /20190206/users/me/aws-roles (aws.ReadMyRoles) */
 export function readMyRolesHandler(deps: () => MyRolesDeps) {

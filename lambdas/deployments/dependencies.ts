@@ -8,8 +8,8 @@ import { SqsDeploymentQueue } from '@/lambdas/deployments/sqs-deployment-queue';
 import { DEPLOYER_ROLE_ARN_ENV } from '@/lambdas/revocation/messages';
 import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /** The stream fan-out's dependencies, from the environment the PermissionSetDeployment construct sets. */
 export const fanOutDepsFromEnv = once((): AccountFanOutDeps => {

@@ -5,9 +5,9 @@ import { DEPLOYMENT_MAX_RECEIVE_COUNT, parseDeploymentMessage } from '@/lambdas/
 import { type DeploymentDeps, runDeployment } from '@/lambdas/deployments/run-deployment';
 import { DEPLOYER_ROLE_ARN_ENV } from '@/lambdas/revocation/messages';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { fifoBatchWorker } from '@/lambdas/shared/fifo-worker';
 import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /** What the worker needs, handed in: tests pass mocked IAM/STS behind the provider and a frozen clock. */
 export interface WorkerDeps extends DeploymentDeps {

@@ -1,8 +1,8 @@
 import { createGroup } from '@/lambdas/groups/groups';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, assertOnlyFields } from '@/lambdas/tasks/input';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once, type ServiceDeps } from '@/lambdas/shared/deps';
+import { assertKnownQuery, assertOnlyFields } from '@/lambdas/shared/input';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** POST /20190206/groups (teams.CreateGroup) */
 export function createGroupHandler(deps: () => ServiceDeps) {

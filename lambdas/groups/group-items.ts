@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '@/lambdas/shared/db';
 import { ENTITY, entityKey, listing, membershipKey, uniqueKey } from '@/lambdas/shared/keys';
-import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/tasks/store';
+import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/shared/store';
 
 /**
  * Groups in the table (lambdas/shared/keys.ts):

@@ -14,10 +14,6 @@ import {
   membershipItem,
   type StoredGroup,
 } from '@/lambdas/groups/group-items';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
-import { isUuid, newId } from '@/lambdas/shared/ids';
-import { ENTITY, entityKey, membershipKey, uniqueKey } from '@/lambdas/shared/keys';
-import type { Caller } from '@/lambdas/shared/permissions';
 import {
   assertFitsTransaction,
   type ChangePlan,
@@ -25,9 +21,13 @@ import {
   runChange,
   type TxStep,
   taskDetail,
-} from '@/lambdas/tasks/change';
-import type { ReadDeps, ServiceDeps } from '@/lambdas/tasks/deps';
-import { checkName } from '@/lambdas/tasks/input';
+} from '@/lambdas/shared/change';
+import type { ReadDeps, ServiceDeps } from '@/lambdas/shared/deps';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
+import { isUuid, newId } from '@/lambdas/shared/ids';
+import { checkName } from '@/lambdas/shared/input';
+import { ENTITY, entityKey, membershipKey, uniqueKey } from '@/lambdas/shared/keys';
+import type { Caller } from '@/lambdas/shared/permissions';
 import {
   getMany,
   listByKind,
@@ -35,7 +35,7 @@ import {
   onlyIfVersion,
   stringAttr,
   versionedUpdate,
-} from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/store';
 
 /**
  * Groups and their members (teams.*Group*). Names are unique case-insensitively through a

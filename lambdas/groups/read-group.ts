@@ -1,7 +1,7 @@
 import { readGroup } from '@/lambdas/groups/groups';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 
 /** GET /20190206/groups/{group_id} (teams.ReadGroup) */
 export function readGroupHandler(deps: () => ReadDeps) {

@@ -1,7 +1,7 @@
 import { readGroups } from '@/lambdas/groups/groups';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, csvUuidParam } from '@/lambdas/tasks/input';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery, csvUuidParam } from '@/lambdas/shared/input';
 
 /** GET /20190206/groups (teams.ReadGroups) */
 export function readGroupsHandler(deps: () => ReadDeps) {

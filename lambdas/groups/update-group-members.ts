@@ -1,8 +1,8 @@
 import { type UpdateGroupMembersBody, updateGroupMembers } from '@/lambdas/groups/groups';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, assertOnlyFields } from '@/lambdas/tasks/input';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once, type ServiceDeps } from '@/lambdas/shared/deps';
+import { assertKnownQuery, assertOnlyFields } from '@/lambdas/shared/input';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** PUT /20190206/groups/members (teams.UpdateGroupMembers) */
 export function updateGroupMembersHandler(deps: () => ServiceDeps) {

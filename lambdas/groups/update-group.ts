@@ -1,8 +1,8 @@
 import { updateGroup } from '@/lambdas/groups/groups';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once, type ServiceDeps } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, assertOnlyFields, uuidParam } from '@/lambdas/tasks/input';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once, type ServiceDeps } from '@/lambdas/shared/deps';
+import { assertKnownQuery, assertOnlyFields, uuidParam } from '@/lambdas/shared/input';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 /** PUT /20190206/groups/{group_id} (teams.UpdateGroup) */
 export function updateGroupHandler(deps: () => ServiceDeps) {

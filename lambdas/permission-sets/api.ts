@@ -1,7 +1,7 @@
 import { DeploymentsNotQueuedError } from '@/lambdas/permission-sets/deployments-not-queued';
 import { type ApiRequest, type ApiResponse, apiHandler, errorBody } from '@/lambdas/shared/api';
+import { uuidParam } from '@/lambdas/shared/input';
 import type { OperationId } from '@/lambdas/shared/permissions';
-import { uuidParam } from '@/lambdas/tasks/input';
 
 /**
  * The API pipeline (lambdas/shared/api.ts) with this API's error body,

@@ -25,14 +25,14 @@ import {
 } from '@/lambdas/permission-sets/items';
 import { pageOf, pageRequest } from '@/lambdas/permission-sets/paging';
 import { type AssignmentRequest, LIMITS } from '@/lambdas/permission-sets/validation';
+import type { TransactItem } from '@/lambdas/shared/change';
 import type { Db } from '@/lambdas/shared/db';
 import { InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
+import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/shared/input';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 import { errorFields } from '@/lambdas/shared/logger';
-import type { TransactItem } from '@/lambdas/tasks/change';
-import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/tasks/input';
-import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/tasks/store';
+import { type Item, numberAttr, queryAll, stringAttr } from '@/lambdas/shared/store';
 
 /**
  * Assignments (a permission set × an account type × a group) and the deployments they fan

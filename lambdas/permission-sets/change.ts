@@ -1,13 +1,13 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PermissionSetDeps } from '@/lambdas/permission-sets/deps';
 import { type AuditTarget, auditEvent } from '@/lambdas/shared/audit';
+import { backoff, type TransactItem, type TxStep } from '@/lambdas/shared/change';
 import { ConcurrentModificationError } from '@/lambdas/shared/errors';
 import type { Caller, OperationId } from '@/lambdas/shared/permissions';
-import { backoff, type TransactItem, type TxStep } from '@/lambdas/tasks/change';
 
 /**
  * How a permission-set change is committed, as the identity API's changes are
- * (lambdas/tasks/change.ts) but without a Stax task, which this API does not have:
+ * (lambdas/shared/change.ts) but without a Stax task, which this API does not have:
  * its audit event first ("no audit event, no change"), then one transaction planned from
  * a fresh read, planned again when a `Version` condition shows a concurrent change.
  */

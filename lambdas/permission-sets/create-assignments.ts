@@ -2,7 +2,7 @@ import { permissionSetHandler, permissionSetIdOf } from '@/lambdas/permission-se
 import { createAssignment } from '@/lambdas/permission-sets/assignments';
 import { type PermissionSetDeps, permissionSetDepsFromEnv } from '@/lambdas/permission-sets/deps';
 import { parseCreateAssignments } from '@/lambdas/permission-sets/validation';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** POST /20210321/permission-sets/{permission_set_id}/assignments (permissionSets.CreatePermissionSetAssignments) */
 export function createAssignmentsHandler(deps: () => PermissionSetDeps) {

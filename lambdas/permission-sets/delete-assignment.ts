@@ -1,7 +1,7 @@
 import { assignmentIdOf, permissionSetHandler, permissionSetIdOf } from '@/lambdas/permission-sets/api';
 import { deleteAssignment } from '@/lambdas/permission-sets/assignments';
 import { type PermissionSetDeps, permissionSetDepsFromEnv } from '@/lambdas/permission-sets/deps';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** DELETE /20210321/permission-sets/{permission_set_id}/assignments/{assignment_id} (permissionSets.DeletePermissionSetAssignment) */
 export function deleteAssignmentHandler(deps: () => PermissionSetDeps) {

@@ -5,8 +5,8 @@ import { SqsDeploymentQueue } from '@/lambdas/deployments/sqs-deployment-queue';
 import type { AuditSink } from '@/lambdas/shared/audit';
 import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { type Clock, type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /**
  * What the permission-sets domain needs, handed in: tests pass a test table, a clock, a

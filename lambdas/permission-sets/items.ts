@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '@/lambdas/shared/db';
 import { NotFoundError } from '@/lambdas/shared/errors';
 import { ENTITY } from '@/lambdas/shared/keys';
-import { type Item, numberAttr, recordListAttr, stringAttr } from '@/lambdas/tasks/store';
+import { type Item, numberAttr, recordListAttr, stringAttr } from '@/lambdas/shared/store';
 
 /**
  * Permission sets, their assignments and their deployments in the single table (the key

@@ -1,9 +1,9 @@
 import { permissionSetHandler, permissionSetIdOf } from '@/lambdas/permission-sets/api';
 import { type PermissionSetReadDeps, permissionSetReadDepsFromEnv } from '@/lambdas/permission-sets/deps';
 import { compare, deploymentFromItem, permissionSetKey } from '@/lambdas/permission-sets/items';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
-import { queryAll } from '@/lambdas/tasks/store';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
+import { queryAll } from '@/lambdas/shared/store';
 
 /**
  * ListPermissionSetDeployments (a staxid extension of the /20210321 API): each account's

@@ -1,7 +1,7 @@
 import { permissionSetHandler } from '@/lambdas/permission-sets/api';
 import { type PermissionSetReadDeps, permissionSetReadDepsFromEnv } from '@/lambdas/permission-sets/deps';
 import { listMyRoles } from '@/lambdas/permission-sets/roles';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** GET /20210321/permission-sets/roles/me (permissionSets.ListMyRoles) */
 export function listMyRolesHandler(deps: () => PermissionSetReadDeps) {

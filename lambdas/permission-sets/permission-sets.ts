@@ -27,8 +27,8 @@ import {
 } from '@/lambdas/permission-sets/validation';
 import { ConflictError, InvalidStateError, ValidationError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
-import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/tasks/input';
-import { listByKind } from '@/lambdas/tasks/store';
+import { assertKnownQuery, csvParam, csvUuidParam } from '@/lambdas/shared/input';
+import { listByKind } from '@/lambdas/shared/store';
 
 /** Permission sets themselves: list, create, read, update (which redeploys), delete. */
 

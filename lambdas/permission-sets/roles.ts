@@ -12,9 +12,9 @@ import { pageOf, pageRequest } from '@/lambdas/permission-sets/paging';
 import { PERMISSION_SET_ROLE_PATH, roleArn } from '@/lambdas/shared/constants';
 import { ForbiddenError } from '@/lambdas/shared/errors';
 import { nameBasedId } from '@/lambdas/shared/ids';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 import type { Caller } from '@/lambdas/shared/permissions';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
-import { listByKind, mapConcurrent, queryAll } from '@/lambdas/tasks/store';
+import { listByKind, mapConcurrent, queryAll } from '@/lambdas/shared/store';
 import { currentUser } from '@/lambdas/users/user-queries';
 
 /**

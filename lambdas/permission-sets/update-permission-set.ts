@@ -2,7 +2,7 @@ import { permissionSetHandler, permissionSetIdOf } from '@/lambdas/permission-se
 import { type PermissionSetDeps, permissionSetDepsFromEnv } from '@/lambdas/permission-sets/deps';
 import { updatePermissionSet } from '@/lambdas/permission-sets/permission-sets';
 import { parseUpdatePermissionSet } from '@/lambdas/permission-sets/validation';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** PUT /20210321/permission-sets/{permission_set_id} (permissionSets.UpdatePermissionSet) */
 export function updatePermissionSetHandler(deps: () => PermissionSetDeps) {

@@ -3,8 +3,8 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { fanOut } from '@/lambdas/revocation/fan-out';
 import { REVOCATION_QUEUE_URL_ENV } from '@/lambdas/revocation/messages';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 const deps = once(() => ({
   db: dbFromEnv(),

@@ -3,9 +3,9 @@ import { DEPLOYER_ROLE_ARN_ENV, parseRevocationMessage } from '@/lambdas/revocat
 import { IamRevocationTarget, type RevocationTarget } from '@/lambdas/revocation/revocation-target';
 import { applyRevocation } from '@/lambdas/revocation/revoke-sessions';
 import { type Clock, systemClock } from '@/lambdas/shared/db';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { fifoBatchWorker } from '@/lambdas/shared/fifo-worker';
 import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /** What the worker needs, handed in: tests pass a target over mocked STS/IAM and a frozen clock. */
 export interface WorkerDeps {

@@ -3,8 +3,8 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { SAML_CERTIFICATES_KEY, storeSamlCertificates } from '@/lambdas/saml/certificate-store';
 import { KmsSamlSigner } from '@/lambdas/saml/signer';
 import { type Clock, type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { once } from '@/lambdas/shared/deps';
 import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
-import { once } from '@/lambdas/tasks/deps';
 
 /**
  * The Identity stack's `SamlCertificate` custom resource: at deploy time, before any member

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { memoize, SAML_ENV, type SamlSigner, samlSignerFromEnv } from '@/lambdas/saml/signer';
 import { LOCAL_KEYS_DIR_ENV } from '@/lambdas/shared/constants';
 import { type Db, dbFromEnv } from '@/lambdas/shared/db';
-import { requiredEnv } from '@/lambdas/tasks/deps';
+import { requiredEnv } from '@/lambdas/shared/deps';
 
 /**
  * The SAML signing key's certificates, stored so that the public metadata route can publish

@@ -5,7 +5,7 @@ import {
   parseCreateScimTokenBody,
 } from '@/lambdas/scim/scim-tokens';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** POST /20190206/scim-tokens (scim.CreateScimToken): `{Id, Token, CreatedTS}`, the Token shown this once. */
 export function createScimTokenHandler(deps: () => ScimTokenDeps) {

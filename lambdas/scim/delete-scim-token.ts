@@ -1,7 +1,7 @@
 import { type ScimTokenDeps, scimTokenDepsFromEnv } from '@/lambdas/scim/deps';
 import { deleteScimToken } from '@/lambdas/scim/scim-tokens';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** DELETE /20190206/scim-tokens/{id} (scim.DeleteScimToken): the token stops working at once. */
 export function deleteScimTokenHandler(deps: () => ScimTokenDeps) {

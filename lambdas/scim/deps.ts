@@ -1,11 +1,11 @@
 import type { AuditSink } from '@/lambdas/shared/audit';
 import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
 import { type Clock, type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { requiredEnv } from '@/lambdas/shared/deps';
 import { directoryFromEnv, type UserDirectory } from '@/lambdas/shared/directory';
 import { ORGANISATION_ID_ENV } from '@/lambdas/shared/ids';
 import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
 import type { SecretHasher } from '@/lambdas/shared/secrets';
-import { requiredEnv } from '@/lambdas/tasks/deps';
 import { hasherFromEnv } from '@/lambdas/tokens/secret-hasher';
 
 /**

@@ -1,7 +1,7 @@
 import { type ScimTokenDeps, scimTokenDepsFromEnv } from '@/lambdas/scim/deps';
 import { readScimTokens } from '@/lambdas/scim/scim-tokens';
 import { apiHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 
 /** GET /20190206/scim-tokens (scim.ReadScimTokens): the active tokens, never their secrets. */
 export function readScimTokensHandler(deps: () => ScimTokenDeps) {

@@ -24,6 +24,7 @@ import {
   type ScimContext,
 } from '@/lambdas/scim/scim-users';
 import { MAX_BODY_BYTES } from '@/lambdas/shared/api';
+import { once } from '@/lambdas/shared/deps';
 import {
   AuditWriteError,
   ConcurrentModificationError,
@@ -34,7 +35,6 @@ import {
 import { json } from '@/lambdas/shared/http';
 import { newId } from '@/lambdas/shared/ids';
 import { errorFields } from '@/lambdas/shared/logger';
-import { once } from '@/lambdas/tasks/deps';
 
 /**
  * The SCIM 2.0 server (RFC 7643/7644) at `/scim/v2`, one function for all its routes. The

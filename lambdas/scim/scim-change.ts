@@ -2,15 +2,15 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScimDeps } from '@/lambdas/scim/deps';
 import { badRequest } from '@/lambdas/scim/scim-error';
 import { type AuditActor, type AuditTarget, auditEvent } from '@/lambdas/shared/audit';
-import { ConcurrentModificationError } from '@/lambdas/shared/errors';
-import { errorFields } from '@/lambdas/shared/logger';
 import {
   backoff,
   commitSteps,
   MAX_TRANSACTION_ITEMS,
   type TransactItem,
   type TxStep,
-} from '@/lambdas/tasks/change';
+} from '@/lambdas/shared/change';
+import { ConcurrentModificationError } from '@/lambdas/shared/errors';
+import { errorFields } from '@/lambdas/shared/logger';
 
 /**
  * How a SCIM change is committed, as every staxid change is: plan it from a fresh read,

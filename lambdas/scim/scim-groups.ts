@@ -16,11 +16,11 @@ import { attributeValue, isObject } from '@/lambdas/scim/scim-patch';
 import { assertIfMatch, metaOf, SCHEMAS } from '@/lambdas/scim/scim-resource';
 import { scimUserOf } from '@/lambdas/scim/scim-user-schema';
 import type { ScimContext } from '@/lambdas/scim/scim-users';
+import type { TxStep } from '@/lambdas/shared/change';
 import { ConflictError } from '@/lambdas/shared/errors';
 import { isUuid, newId } from '@/lambdas/shared/ids';
+import { checkName } from '@/lambdas/shared/input';
 import { ENTITY, entityKey, membershipKey, uniqueKey } from '@/lambdas/shared/keys';
-import type { TxStep } from '@/lambdas/tasks/change';
-import { checkName } from '@/lambdas/tasks/input';
 import {
   getMany,
   listByKind,
@@ -28,7 +28,7 @@ import {
   onlyIfVersion,
   stringAttr,
   versionedUpdate,
-} from '@/lambdas/tasks/store';
+} from '@/lambdas/shared/store';
 
 /**
  * SCIM Groups over staxid groups of GroupType SCIM (read-only through the Stax API, see

@@ -1,11 +1,11 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScimTokenDeps } from '@/lambdas/scim/deps';
 import { type AuditTarget, auditEvent } from '@/lambdas/shared/audit';
+import { backoff } from '@/lambdas/shared/change';
 import { InvalidStateError, NotFoundError, ValidationError } from '@/lambdas/shared/errors';
 import { isUuid, newId } from '@/lambdas/shared/ids';
 import type { Caller } from '@/lambdas/shared/permissions';
 import { newSecretKey, secretMatches } from '@/lambdas/shared/secrets';
-import { backoff } from '@/lambdas/tasks/change';
 
 /**
  * SCIM bearer tokens: what an identity provider's provisioning connector authenticates

@@ -12,11 +12,11 @@ import {
   scimUserOf,
   toScimUser,
 } from '@/lambdas/scim/scim-user-schema';
+import type { TransactItem, TxStep } from '@/lambdas/shared/change';
 import { ConflictError } from '@/lambdas/shared/errors';
 import { isUuid, newId } from '@/lambdas/shared/ids';
 import { ENTITY } from '@/lambdas/shared/keys';
-import type { TransactItem, TxStep } from '@/lambdas/tasks/change';
-import { listByKind, queryAll } from '@/lambdas/tasks/store';
+import { listByKind, queryAll } from '@/lambdas/shared/store';
 import {
   AUTH_ORIGIN,
   cognitoUsernameOf,

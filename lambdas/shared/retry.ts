@@ -1,4 +1,4 @@
-import { sleep } from '@/lambdas/tasks/store';
+import { sleep } from '@/lambdas/shared/store';
 
 /**
  * Bounded retries of one AWS call with exponential backoff and full jitter (sleep a random

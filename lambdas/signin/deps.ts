@@ -5,13 +5,13 @@ import { samlSignerFromEnv } from '@/lambdas/saml/signer';
 import { auditSinkFromEnv } from '@/lambdas/shared/audit-bucket';
 import { AWS_SAML_SIGNIN_URL, CONSOLE_URL_ENV, PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
 import { type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
+import { requiredEnv } from '@/lambdas/shared/deps';
 import { SIGNIN_ENV } from '@/lambdas/signin/env';
 import type { SignInConfig, SignInDeps, SignInEntitlement } from '@/lambdas/signin/sign-in-service';
-import { requiredEnv } from '@/lambdas/tasks/deps';
 
 /**
  * The sign-in and metadata functions' dependencies, read from the environment on the first
- * request (see `once` in lambdas/tasks/deps.ts); tests hand in their own.
+ * request (see `once` in lambdas/shared/deps.ts); tests hand in their own.
  */
 export const DEFAULT_BUILTIN_SESSION_SECONDS = 3600;
 

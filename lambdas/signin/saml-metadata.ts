@@ -1,8 +1,8 @@
 import { SamlCertificateUnavailableError } from '@/lambdas/saml/certificate-store';
 import { idpMetadataXml } from '@/lambdas/saml/metadata';
 import { publicHandler } from '@/lambdas/shared/api';
+import { once } from '@/lambdas/shared/deps';
 import { type SamlMetadataDeps, samlMetadataDepsFromEnv } from '@/lambdas/signin/deps';
-import { once } from '@/lambdas/tasks/deps';
 
 /** How long browsers and member-account tooling may keep the metadata: a rotated certificate shows within 5 minutes. */
 export const METADATA_CACHE_CONTROL = 'public, max-age=300';

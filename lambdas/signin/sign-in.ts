@@ -1,10 +1,10 @@
 import { apiHandler } from '@/lambdas/shared/api';
+import { once } from '@/lambdas/shared/deps';
 import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
 import { consoleSignInPage } from '@/lambdas/signin/console-page';
 import { signInDepsFromEnv } from '@/lambdas/signin/deps';
 import { parseSignInRequest, type SignInRequest } from '@/lambdas/signin/sign-in-request';
 import { type SignInDeps, StsUnavailableError, signIn } from '@/lambdas/signin/sign-in-service';
-import { once } from '@/lambdas/tasks/deps';
 
 /**
  * aws.SignIn: POST /20190206/aws/sign-in `{AccountId, RoleName, Mode}`. Console: an HTML

@@ -1,9 +1,9 @@
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 import { supportDepsFromEnv } from '@/lambdas/support/deps';
 import { parseApproveGrant } from '@/lambdas/support/grant-input';
 import { jsonBodyHandler } from '@/lambdas/support/json-body-handler';
 import { approveGrant, type SupportDeps } from '@/lambdas/support/support-access';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
 
 /** PUT /20190206/support-access/{grant_id}/approve (support.ApproveSupportAccessGrant, Admin; body `{RoleName?}`). */
 export function approveSupportAccessGrantHandler(deps: () => SupportDeps) {

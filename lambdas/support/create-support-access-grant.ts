@@ -1,9 +1,9 @@
 import { apiHandler } from '@/lambdas/shared/api';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
 import { supportDepsFromEnv } from '@/lambdas/support/deps';
 import { type CreateGrantInput, parseCreateGrant } from '@/lambdas/support/grant-input';
 import { createGrant, type SupportDeps } from '@/lambdas/support/support-access';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
 
 /** POST /20190206/support-access (support.CreateSupportAccessGrant): 201 and the PENDING grant. */
 export function createSupportAccessGrantHandler(deps: () => SupportDeps) {

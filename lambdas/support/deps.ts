@@ -1,6 +1,6 @@
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import type { SupportDeps } from '@/lambdas/support/support-access';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
 
 /** The support domain's dependencies from the function's environment. */
 export function supportDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SupportDeps {

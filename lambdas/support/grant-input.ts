@@ -1,7 +1,7 @@
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import { ValidationError } from '@/lambdas/shared/errors';
 import { isUuid } from '@/lambdas/shared/ids';
-import { assertOnlyFields } from '@/lambdas/tasks/input';
+import { assertOnlyFields } from '@/lambdas/shared/input';
 
 /**
  * The bodies of the support-access routes, checked field by field: every refusal is a 400

@@ -1,5 +1,5 @@
 import { ENTITY, type ItemKey } from '@/lambdas/shared/keys';
-import { type Item, numberAttr, stringAttr, stringListAttr } from '@/lambdas/tasks/store';
+import { type Item, numberAttr, stringAttr, stringListAttr } from '@/lambdas/shared/store';
 
 /**
  * Support-access grants in the single table (lambdas/shared/keys.ts conventions):

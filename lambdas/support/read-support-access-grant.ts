@@ -1,7 +1,7 @@
 import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 import { readGrant } from '@/lambdas/support/support-access';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
 
 /** GET /20190206/support-access/{grant_id} (support.ReadSupportAccessGrant): 404 to a non-Admin it is not for. */
 export function readSupportAccessGrantHandler(deps: () => ReadDeps) {

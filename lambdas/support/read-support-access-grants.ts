@@ -1,7 +1,7 @@
 import { apiHandler } from '@/lambdas/shared/api';
+import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/shared/deps';
+import { assertKnownQuery } from '@/lambdas/shared/input';
 import { readGrants } from '@/lambdas/support/support-access';
-import { once, type ReadDeps, readDepsFromEnv } from '@/lambdas/tasks/deps';
-import { assertKnownQuery } from '@/lambdas/tasks/input';
 
 /** GET /20190206/support-access (support.ReadSupportAccessGrants): every grant to an Admin, one's own to others. */
 export function readSupportAccessGrantsHandler(deps: () => ReadDeps) {

@@ -1,8 +1,8 @@
 import { apiHandler } from '@/lambdas/shared/api';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 import { supportDepsFromEnv } from '@/lambdas/support/deps';
 import { revokeGrant, type SupportDeps } from '@/lambdas/support/support-access';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
 
 /** PUT /20190206/support-access/{grant_id}/revoke (support.RevokeSupportAccessGrant, Admin; no body). */
 export function revokeSupportAccessGrantHandler(deps: () => SupportDeps) {

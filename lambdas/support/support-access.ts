@@ -4,6 +4,7 @@ import { accountTypeFromItem } from '@/lambdas/accounts/account-items';
 import { groupFromItem, groupIdByName } from '@/lambdas/groups/group-items';
 import { auditEvent } from '@/lambdas/shared/audit';
 import type { Db } from '@/lambdas/shared/db';
+import type { ReadDeps, ServiceDeps } from '@/lambdas/shared/deps';
 import {
   ConcurrentModificationError,
   ConflictError,
@@ -16,6 +17,7 @@ import { ENTITY, entityKey, membershipKey, uniqueKey } from '@/lambdas/shared/ke
 import { errorFields } from '@/lambdas/shared/logger';
 import type { Caller, OperationId } from '@/lambdas/shared/permissions';
 import { hasLevel } from '@/lambdas/shared/roles';
+import { getMany, type Item, queryAll, stringAttr, versionCondition } from '@/lambdas/shared/store';
 import type { CreateGrantInput } from '@/lambdas/support/grant-input';
 import {
   GRANT_OF_USER_PREFIX,
@@ -27,8 +29,6 @@ import {
   SUPPORT_GRANT_ENTITY,
   statusAt,
 } from '@/lambdas/support/grant-items';
-import type { ReadDeps, ServiceDeps } from '@/lambdas/tasks/deps';
-import { getMany, type Item, queryAll, stringAttr, versionCondition } from '@/lambdas/tasks/store';
 import { findUser } from '@/lambdas/users/user-queries';
 
 /**

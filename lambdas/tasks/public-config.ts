@@ -1,5 +1,5 @@
 import { ACCOUNT_ROLE_ENV, PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
-import { requiredEnv } from '@/lambdas/tasks/deps';
+import { requiredEnv } from '@/lambdas/shared/deps';
 
 /**
  * public.ReadConfig: what a client needs before it can authenticate. staxid fills the

@@ -1,5 +1,5 @@
 import { publicHandler } from '@/lambdas/shared/api';
-import { once } from '@/lambdas/tasks/deps';
+import { once } from '@/lambdas/shared/deps';
 import {
   type PublicConfigSettings,
   publicConfig,

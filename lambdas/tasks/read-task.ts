@@ -1,7 +1,7 @@
 import { apiHandler } from '@/lambdas/shared/api';
 import { type Clock, type Db, dbFromEnv, systemClock } from '@/lambdas/shared/db';
-import { once } from '@/lambdas/tasks/deps';
-import { assertKnownQuery, uuidParam } from '@/lambdas/tasks/input';
+import { once } from '@/lambdas/shared/deps';
+import { assertKnownQuery, uuidParam } from '@/lambdas/shared/input';
 import { readTask } from '@/lambdas/tasks/tasks';
 
 /** GET /20190206/task/{task_id} (tasks.ReadTask) */

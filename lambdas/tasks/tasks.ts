@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, Db } from '@/lambdas/shared/db';
 import { NotFoundError } from '@/lambdas/shared/errors';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
-import { numberAttr, stringAttr, stringListAttr } from '@/lambdas/tasks/store';
+import { numberAttr, stringAttr, stringListAttr } from '@/lambdas/shared/store';
 
 /**
  * tasks.ReadTask: the task a change recorded in its own transaction (lambdas/shared/tasks.ts).

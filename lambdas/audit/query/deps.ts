@@ -8,8 +8,8 @@ import { AUDIT_QUERY_ENV } from '@/lambdas/audit/query/env';
 import { type AuditEventStore, FileAuditEventStore } from '@/lambdas/audit/query/event-store';
 import { S3AuditEventStore } from '@/lambdas/audit/query/s3-event-store';
 import { AUDIT_ENV } from '@/lambdas/shared/audit';
+import { once, requiredEnv } from '@/lambdas/shared/deps';
 import { logger as defaultLogger, type Logger } from '@/lambdas/shared/logger';
-import { once, requiredEnv } from '@/lambdas/tasks/deps';
 
 /** What the audit query needs, handed in: tests pass a store over a temp dir and a mocked CloudTrail. */
 export interface AuditQueryDeps {

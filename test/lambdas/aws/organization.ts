@@ -12,8 +12,8 @@ import {
 import { groupItem, groupNameGuard, membershipItem } from '@/lambdas/groups/group-items';
 import { type AssignmentSummary, SUMMARY_ATTRIBUTE } from '@/lambdas/permission-sets/items';
 import type { Db } from '@/lambdas/shared/db';
+import type { Item } from '@/lambdas/shared/store';
 import { grantItem, grantTtl, type StoredGrant } from '@/lambdas/support/grant-items';
-import type { Item } from '@/lambdas/tasks/store';
 import type { TestTable } from '@/test/support/dynamodb';
 
 export interface ModelAccount {

@@ -7,8 +7,8 @@ import { groupItem, membershipItem } from '@/lambdas/groups/group-items';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import { newId } from '@/lambdas/shared/ids';
 import type { Caller } from '@/lambdas/shared/permissions';
+import type { Item } from '@/lambdas/shared/store';
 import { grantItem, grantTtl, type StoredGrant } from '@/lambdas/support/grant-items';
-import type { Item } from '@/lambdas/tasks/store';
 import { createHarness, type Harness, putAccount, putUser } from '@/test/lambdas/tasks/harness';
 import { invoke } from '@/test/support/api-event';
 

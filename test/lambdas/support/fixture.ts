@@ -8,8 +8,8 @@ import { accountTypeItem } from '@/lambdas/accounts/account-items';
 import { groupItem, groupNameGuard, membershipItem } from '@/lambdas/groups/group-items';
 import { newId } from '@/lambdas/shared/ids';
 import type { Caller } from '@/lambdas/shared/permissions';
+import type { Item } from '@/lambdas/shared/store';
 import type { SupportDeps } from '@/lambdas/support/support-access';
-import type { Item } from '@/lambdas/tasks/store';
 import { createHarness, type Harness, putAccount, putUser } from '@/test/lambdas/tasks/harness';
 
 export const SUPPORT_GROUP = 'Support Engineers';

@@ -1,7 +1,7 @@
 import { accountReadDepsFromEnv, discoveryDepsFromEnv } from '@/lambdas/accounts/deps';
 import { OutboxAuditSink } from '@/lambdas/shared/audit-outbox';
-import { once } from '@/lambdas/tasks/deps';
-import { serviceDepsFromEnv } from '@/lambdas/tasks/write-deps';
+import { once } from '@/lambdas/shared/deps';
+import { serviceDepsFromEnv } from '@/lambdas/shared/write-deps';
 
 const base = { STAXID_TABLE_NAME: 'staxid', STAXID_ORGANISATION_ID: '6f1b2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b' };
 

@@ -1,10 +1,10 @@
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type ChangePlan, runChange } from '@/lambdas/shared/change';
 import { ConflictError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
 import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 import { schemaErrors } from '@/lambdas/shared/spec-schemas';
 import { TASK_RETENTION_DAYS, taskPut } from '@/lambdas/shared/tasks';
-import { type ChangePlan, runChange } from '@/lambdas/tasks/change';
 import { publicConfig, publicConfigSettingsFromEnv } from '@/lambdas/tasks/public-config';
 import { readConfigHandler } from '@/lambdas/tasks/read-config';
 import { readTaskHandler } from '@/lambdas/tasks/read-task';

@@ -1,13 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type AuditTarget, auditEvent } from '@/lambdas/shared/audit';
+import type { ServiceDeps } from '@/lambdas/shared/deps';
 import { ConcurrentModificationError, type DomainError, ValidationError } from '@/lambdas/shared/errors';
 import { newId } from '@/lambdas/shared/ids';
 import { errorFields } from '@/lambdas/shared/logger';
 import type { Caller, OperationId } from '@/lambdas/shared/permissions';
+import { sleep } from '@/lambdas/shared/store';
 import { taskPut } from '@/lambdas/shared/tasks';
-import type { ServiceDeps } from '@/lambdas/tasks/deps';
-import { sleep } from '@/lambdas/tasks/store';
 
 /**
  * How a change is committed: plan it from a fresh read, write its audit event, then
