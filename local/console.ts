@@ -64,7 +64,8 @@ export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
 
 /**
  * When set, the console signs in through this hosted UI (code + PKCE) as in AWS, instead of
- * its password form against cognito-local: the URL of local/hosted-ui.ts's stand-in.
+ * its password form against cognito-local: the URL of local/hosted-ui.ts's stand-in, set by
+ * the local service with `consoleSignIn: 'hosted-ui'` (`STAXID_CONSOLE_SIGN_IN=hosted-ui`).
  */
 export const CONSOLE_HOSTED_UI_ENV = 'STAXID_CONSOLE_HOSTED_UI_URL';
 

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole service on http://127.0.0.1:3000 (`PORT`), state under
- * `.staxid/` (`STAXID_HOME`). Stops cleanly on SIGINT/SIGTERM.
+ * `.staxid/` (`STAXID_HOME`); `STAXID_CONSOLE_SIGN_IN=hosted-ui` has the console sign in
+ * through the hosted UI as in AWS. Stops cleanly on SIGINT/SIGTERM.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULT_PORT, type LocalService, startLocalService } from '@/local/service';
+import { type ConsoleSignIn, DEFAULT_PORT, type LocalService, startLocalService } from '@/local/service';
 
 function portFromEnv(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PORT;
@@ -16,10 +17,24 @@ function portFromEnv(value: string | undefined): number {
   return port;
 }
 
+const CONSOLE_SIGN_INS: readonly ConsoleSignIn[] = ['password', 'hosted-ui'];
+
+function consoleSignInFromEnv(value: string | undefined): ConsoleSignIn {
+  if (value === undefined || value === '') return 'password';
+  const signIn = CONSOLE_SIGN_INS.find((name) => name === value);
+  if (!signIn) {
+    throw new Error(
+      `STAXID_CONSOLE_SIGN_IN must be ${CONSOLE_SIGN_INS.join(' or ')}, e.g. STAXID_CONSOLE_SIGN_IN=hosted-ui; got "${value}".`,
+    );
+  }
+  return signIn;
+}
+
 async function main(): Promise<void> {
   const home = resolve(process.env.STAXID_HOME || '.staxid');
   const port = portFromEnv(process.env.PORT);
-  const service: LocalService = await startLocalService({ home, port });
+  const consoleSignIn = consoleSignInFromEnv(process.env.STAXID_CONSOLE_SIGN_IN);
+  const service: LocalService = await startLocalService({ home, port, consoleSignIn });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -52,7 +67,9 @@ async function main(): Promise<void> {
   );
   console.log(`Endpoints written to ${join(service.home, 'local.json')}`);
   console.log(`staxid listening on ${service.url} (state in ${service.home}); Ctrl-C stops it`);
-  console.log(`Console at ${service.url}/console/ (built on the first request)`);
+  const signIn = consoleSignIn === 'hosted-ui' ? 'through the hosted UI' : 'with a password';
+  console.log(`Console at ${service.url}/console/ (built on the first request; signs in ${signIn})`);
+  console.log(`Hosted UI at ${service.endpoints.hostedUi} (npx staxid login --browser --api ${service.url})`);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * The whole service on this machine: DynamoDB Local persisted under `$STAXID_HOME/dynamodb`,
  * the staxid table, and the handlers of the route table behind the local API Gateway;
- * the audit outbox shipped from the table's stream to `$STAXID_HOME/audit/`.
+ * the audit outbox shipped from the table's stream to `$STAXID_HOME/audit/`; cognito-local and
+ * the stand-in of its hosted UI (local/hosted-ui.ts) for the console's and the CLI's sign-in.
  * `local/main.ts` is the CLI around it; tests start and stop it in-process.
  */
 
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { PostAuthenticationTriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { cliCallbackUrl, DEFAULT_CALLBACK_PORT } from '@/cli/browser-login';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
@@ -41,7 +43,7 @@ import {
   startCognitoLocal,
   userDirectoryEnvironment,
 } from '@/local/cognito-local';
-import { CONSOLE_ROUTES } from '@/local/console';
+import { CONSOLE_HOSTED_UI_ENV, CONSOLE_ROUTES } from '@/local/console';
 import {
   LocalDeploymentQueue,
   LocalIam,
@@ -49,6 +51,7 @@ import {
   localPermissionSetRoles,
 } from '@/local/deployer';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
+import { type HostedUi, startHostedUi } from '@/local/hosted-ui';
 import { localOrganization, localOrganizationEnvironment } from '@/local/organization';
 import { withLocalDeploymentQueue } from '@/local/permission-sets';
 import { localRevocationConsumer } from '@/local/revocation';
@@ -84,7 +87,17 @@ export interface LocalServiceOptions {
   readonly loadHandler?: HandlerLoader;
   /** @default the local authorizer: the Lambda authorizer's verification and caller resolution */
   readonly authorize?: Authorizer;
+  /**
+   * How the console signs people in: its own password form against cognito-local, or, as in
+   * AWS, the hosted UI (its stand-in) with the authorization code and PKCE.
+   * `STAXID_CONSOLE_SIGN_IN` for `npm start`.
+   * @default 'password'
+   */
+  readonly consoleSignIn?: ConsoleSignIn;
 }
+
+/** The console's sign-in in local mode (LocalServiceOptions.consoleSignIn). */
+export type ConsoleSignIn = 'password' | 'hosted-ui';
 
 /** `$STAXID_HOME/local.json`: where the running service can be reached. */
 export interface LocalEndpoints {
@@ -100,6 +113,8 @@ export interface LocalEndpoints {
   readonly awsSignIn: string;
   /** The local stand-in of STS (Query protocol; `AssumeRoleWithSAML`). */
   readonly sts: string;
+  /** The stand-in of Cognito's hosted UI (`/oauth2/authorize`, `/oauth2/token`, `/logout`). */
+  readonly hostedUi: string;
 }
 
 export interface LocalService {
@@ -114,7 +129,7 @@ export interface LocalService {
   /** Applies pending session revocations to `$STAXID_HOME/revocations/` now. */
   flushRevocations(): Promise<void>;
   /**
-   * Closes the API, delivers the audit outbox, stops DynamoDB Local by its PID, removes
+   * Closes the API and the hosted UI, delivers the audit outbox, stops DynamoDB Local by its PID, removes
    * local.json and restores the environment.
    */
   stop(): Promise<void>;
@@ -168,6 +183,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let revocation: LocalStreamReader | undefined;
   let permissionSetFanOut: LocalStreamReader | undefined;
   let localAws: LocalAws | undefined;
+  let hostedUi: HostedUi | undefined;
   let deploymentQueue: LocalDeploymentQueue | undefined;
   let apiUrl: string | undefined;
   const streamLogger = {
@@ -276,6 +292,14 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       authorize: options.authorize ?? tokens.authorize,
     });
     apiUrl = api.url;
+    // Cognito's hosted UI, which cognito-local lacks: the console and `staxid login --browser`
+    // come back to the callback URLs the console app client registers in AWS.
+    hostedUi = await startHostedUi({
+      cognitoEndpoint: cognito.endpoint,
+      userPoolClientId: userPool.userPoolClientId,
+      callbackUrls: [`${api.url}/console/`, cliCallbackUrl(DEFAULT_CALLBACK_PORT)],
+      logoutUrls: [`${api.url}/console/`],
+    });
     // The issuer of local access tokens is the API's own URL, known once it listens.
     const restoreBase = restoreEnv;
     const restoreIssuer = applyEnvironment({
@@ -284,6 +308,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       [PUBLIC_CONFIG_ENV.apiUrl]: api.url,
       // The SAML IdP's entity id, as the Identity stack sets it.
       [SIGNIN_ENV.entityId]: `${api.url}/saml/metadata.xml`,
+      // ...and the hosted UI, for `staxid login --browser`; the console uses it when asked to.
+      [PUBLIC_CONFIG_ENV.hostedUiUrl]: hostedUi.url,
+      [CONSOLE_HOSTED_UI_ENV]: options.consoleSignIn === 'hosted-ui' ? hostedUi.url : undefined,
     });
     restoreEnv = () => {
       restoreIssuer();
@@ -292,6 +319,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await tokens.start(api.url);
   } catch (error) {
     await api?.close();
+    await hostedUi?.close();
     tokens?.close();
     await shipper?.stop().catch(() => undefined);
     await revocation?.stop().catch(() => undefined);
@@ -313,6 +341,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     userPoolClientId: userPool.userPoolClientId,
     awsSignIn: localAws.signInUrl,
     sts: localAws.stsEndpoint,
+    hostedUi: hostedUi.url,
   };
   const localJson = join(home, 'local.json');
   writeFileAtomically(localJson, `${JSON.stringify(endpoints, null, 2)}\n`);
@@ -324,6 +353,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const fanOutReader = permissionSetFanOut;
   const deployments = deploymentQueue;
   const aws = localAws;
+  const signInUi = hostedUi;
   let stopping: Promise<void> | undefined;
   return {
     url: api.url,
@@ -340,6 +370,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         try {
           await server.close();
         } finally {
+          await signInUi.close();
           tokenService.close();
           await auditShipper
             .stop()

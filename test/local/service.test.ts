@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { cliCallbackUrl, DEFAULT_CALLBACK_PORT, HOSTED_UI_ENDPOINT_NAME } from '@/cli/browser-login';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
+import { PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
 import type { ApiLogger } from '@/local/api-gateway-adapter';
+import { CONSOLE_HOSTED_UI_ENV, CONSOLE_ROUTES } from '@/local/console';
 import { type LocalService, packageVersion, startLocalService } from '@/local/service';
 import { isRunning, killIfRunning } from '@/test/support/processes';
 
@@ -20,6 +23,19 @@ const SECRET_ROUTE: RouteDefinition = {
 
 const quiet: ApiLogger = { info: () => {}, error: () => {} };
 
+/** The start of a code + PKCE sign-in at the hosted UI, coming back to `redirectUri`. */
+function authorizeUrl(service: LocalService, redirectUri: string): string {
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: service.endpoints.userPoolClientId,
+    redirect_uri: redirectUri,
+    state: 'state',
+    code_challenge: 'A'.repeat(43),
+    code_challenge_method: 'S256',
+  });
+  return `${service.endpoints.hostedUi}/oauth2/authorize?${query}`;
+}
+
 describe('startLocalService', () => {
   let home: string;
   let service: LocalService;
@@ -27,7 +43,12 @@ describe('startLocalService', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
-    service = await startLocalService({ home, port: 0, logger: quiet, routes: [...ROUTES, SECRET_ROUTE] });
+    service = await startLocalService({
+      home,
+      port: 0,
+      logger: quiet,
+      routes: [...ROUTES, ...CONSOLE_ROUTES, SECRET_ROUTE],
+    });
   });
   afterAll(async () => {
     await service.stop();
@@ -97,8 +118,43 @@ describe('startLocalService', () => {
       userPoolClientId: expect.any(String),
       awsSignIn: service.endpoints.awsSignIn,
       sts: service.endpoints.sts,
+      hostedUi: service.endpoints.hostedUi,
     });
     expect(service.endpoints.awsSignIn).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/saml$/);
+    expect(service.endpoints.hostedUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(service.endpoints.hostedUi).not.toBe(service.url);
+  });
+
+  it('names its hosted UI in the public config, where `staxid login --browser` looks for it', async () => {
+    const response = await fetch(`${service.url}/20190206/public/config`);
+    const { API } = (await response.json()) as { API: { endpoints: unknown[] } };
+    expect(API.endpoints).toEqual([
+      { name: 'staxid', endpoint: service.url, region: 'us-east-1' },
+      { name: HOSTED_UI_ENDPOINT_NAME, endpoint: service.endpoints.hostedUi, region: 'us-east-1' },
+    ]);
+    expect(process.env[PUBLIC_CONFIG_ENV.hostedUiUrl]).toBe(service.endpoints.hostedUi);
+  });
+
+  it('lets the hosted UI send people back to the console and to the CLI, and nowhere else', async () => {
+    for (const callback of [`${service.url}/console/`, cliCallbackUrl(DEFAULT_CALLBACK_PORT)]) {
+      const form = await fetch(authorizeUrl(service, callback));
+      expect({ callback, status: form.status }).toEqual({ callback, status: 200 });
+      expect(await form.text()).toContain('<form');
+    }
+    const elsewhere = await fetch(authorizeUrl(service, 'http://127.0.0.1:1/callback'));
+    expect(elsewhere.status).toBe(400);
+    expect(await elsewhere.text()).toContain('redirect_mismatch');
+  });
+
+  it('keeps the console on its password form by default', async () => {
+    const response = await fetch(`${service.url}/console/config.json`);
+    expect(await response.json()).toEqual({
+      mode: 'local',
+      cognitoEndpoint: service.cognito.endpoint,
+      userPoolClientId: service.endpoints.userPoolClientId,
+      region: 'us-east-1',
+    });
+    expect(process.env[CONSOLE_HOSTED_UI_ENV]).toBeUndefined();
   });
 
   it('has created the staxid table in its DynamoDB Local', async () => {
@@ -137,7 +193,7 @@ describe('startLocalService', () => {
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
   });
 
-  it('stop() closes the API, stops DynamoDB Local by its PID, removes local.json and restores the environment', async () => {
+  it('stop() closes the API and the hosted UI, stops DynamoDB Local by its PID, removes local.json and restores the environment', async () => {
     const { pid } = service.dynamodb;
     expect(isRunning(pid)).toBe(true);
 
@@ -147,8 +203,38 @@ describe('startLocalService', () => {
     expect(existsSync(join(home, 'local.json'))).toBe(false);
     expect(existsSync(join(home, 'dynamodb', 'dynamodb-local.pid'))).toBe(false);
     await expect(fetch(`${service.url}/health`)).rejects.toThrow();
+    await expect(fetch(authorizeUrl(service, `${service.url}/console/`))).rejects.toThrow();
+    expect(process.env[PUBLIC_CONFIG_ENV.hostedUiUrl]).toBe(savedEnv[PUBLIC_CONFIG_ENV.hostedUiUrl]);
     expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(savedEnv.AWS_ENDPOINT_URL_DYNAMODB);
     expect(process.env.STAXID_TABLE_NAME).toBe(savedEnv.STAXID_TABLE_NAME);
+  });
+});
+
+describe("consoleSignIn: 'hosted-ui'", () => {
+  it('gives the console the AWS-shaped config.json naming the hosted UI, until stop()', async () => {
+    const before = process.env[CONSOLE_HOSTED_UI_ENV];
+    const home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
+    const service = await startLocalService({
+      home,
+      port: 0,
+      logger: quiet,
+      routes: [...ROUTES, ...CONSOLE_ROUTES],
+      consoleSignIn: 'hosted-ui',
+    });
+    try {
+      const response = await fetch(`${service.url}/console/config.json`);
+      expect(await response.json()).toEqual({
+        mode: 'aws',
+        region: 'us-east-1',
+        userPoolClientId: service.endpoints.userPoolClientId,
+        hostedUiUrl: service.endpoints.hostedUi,
+      });
+    } finally {
+      await service.stop();
+      killIfRunning(service.dynamodb.pid);
+      rmSync(home, { recursive: true, force: true });
+    }
+    expect(process.env[CONSOLE_HOSTED_UI_ENV]).toBe(before);
   });
 });
 

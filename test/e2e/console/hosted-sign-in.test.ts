@@ -1,6 +1,8 @@
 /**
- * The console's AWS-mode sign-in in headless Chromium: `config.json` names a hosted UI (the
- * local stand-in of local/hosted-ui.ts, backed by the service's cognito-local), and the person
+ * The console's AWS-mode sign-in in headless Chromium: the service started with
+ * `consoleSignIn: 'hosted-ui'` (`STAXID_CONSOLE_SIGN_IN=hosted-ui` for `npm start`), so
+ * `config.json` names its hosted UI (the stand-in of local/hosted-ui.ts, backed by the
+ * service's cognito-local), and the person
  * signs in with the authorization code + PKCE round trip, as in AWS. The session is renewed
  * by its timer and after a 401; a deactivated user is signed out once and refused at the next
  * sign-in. Screenshots go to `test-results/hosted-sign-in/`.
@@ -8,33 +10,19 @@
 import { UpdateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Page, Request } from 'playwright-core';
 import { cognitoLocalClient } from '@/local/cognito-local';
-import { CONSOLE_HOSTED_UI_ENV } from '@/local/console';
-import { type HostedUi, startHostedUi } from '@/local/hosted-ui';
 import { type ConsoleHarness, PASSWORD, startConsoleHarness } from '@/test/e2e/console/harness';
 
 jest.setTimeout(180_000);
 
 let harness: ConsoleHarness;
-let hostedUi: HostedUi;
-const previousHostedUiUrl = process.env[CONSOLE_HOSTED_UI_ENV];
+let hostedUiUrl: string;
 
 beforeAll(async () => {
-  harness = await startConsoleHarness('hosted-sign-in');
-  const consoleUrl = `${harness.service.url}/console/`;
-  hostedUi = await startHostedUi({
-    cognitoEndpoint: harness.service.endpoints.cognito,
-    userPoolClientId: harness.service.endpoints.userPoolClientId,
-    callbackUrls: [consoleUrl],
-    logoutUrls: [consoleUrl],
-  });
-  // Read by local/console.ts on each request: config.json takes the AWS shape from now on.
-  process.env[CONSOLE_HOSTED_UI_ENV] = hostedUi.url;
+  harness = await startConsoleHarness('hosted-sign-in', { consoleSignIn: 'hosted-ui' });
+  hostedUiUrl = harness.service.endpoints.hostedUi;
 });
 
 afterAll(async () => {
-  if (previousHostedUiUrl === undefined) delete process.env[CONSOLE_HOSTED_UI_ENV];
-  else process.env[CONSOLE_HOSTED_UI_ENV] = previousHostedUiUrl;
-  await hostedUi?.close();
   await harness?.stop();
 });
 
@@ -44,7 +32,7 @@ const storedSession = (page: Page) =>
   );
 
 const isRefresh = (request: Request) =>
-  request.url() === `${hostedUi.url}/oauth2/token` &&
+  request.url() === `${hostedUiUrl}/oauth2/token` &&
   (request.postData() ?? '').includes('grant_type=refresh_token');
 
 /** An invited person's first sign-in: the console's button, the hosted UI's two forms, My AWS accounts. */
@@ -52,7 +40,7 @@ async function hostedSignIn(page: Page, email: string, screenshotName?: string):
   const { Username, TemporaryPassword } = harness.invitation(email);
   await page.goto(`${harness.service.url}/console/`);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${hostedUi.url}/oauth2/authorize?**`);
+  await page.waitForURL(`${hostedUiUrl}/oauth2/authorize?**`);
   if (screenshotName) await harness.screenshot(page, `${screenshotName}-hosted-ui`);
   await page.getByLabel('Username').fill(Username);
   await page.getByLabel('Password').fill(TemporaryPassword);
@@ -87,16 +75,16 @@ describe('hosted-UI sign-in (code + PKCE) in headless Chromium', () => {
       mode: 'aws',
       region: 'us-east-1',
       userPoolClientId: harness.service.endpoints.userPoolClientId,
-      hostedUiUrl: hostedUi.url,
+      hostedUiUrl,
     });
     const page = await fetch(`${harness.service.url}/console/`);
-    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${hostedUi.url}`);
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${hostedUiUrl}`);
   });
 
   it('signs an invited user in through the hosted UI and lands on My AWS accounts, with a clean address', async () => {
     await harness.inviteThroughApi('hana@example.com', 'Hana', 'customer_user');
     const page = await harness.newPage();
-    const authorize = page.waitForRequest(`${hostedUi.url}/oauth2/authorize?**`);
+    const authorize = page.waitForRequest(`${hostedUiUrl}/oauth2/authorize?**`);
     await hostedSignIn(page, 'hana@example.com', 'hana');
     const query = new URL((await authorize).url()).searchParams;
     expect(Object.fromEntries(query)).toMatchObject({
