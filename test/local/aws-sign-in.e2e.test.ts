@@ -5,8 +5,7 @@
  * gets credentials (by the API and through the CLI and the AWS SDK); the audit trail shows
  * it all, and disabling the person denies their sessions and refuses new sign-ins.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AdminGetUserCommand,
@@ -16,10 +15,7 @@ import {
 import { fromIni } from '@aws-sdk/credential-providers';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 import { SIGN_IN_EVENT_TYPE, SIGN_IN_MESSAGES } from '@/lambdas/triggers/sign-in';
-import type { ApiLogger } from '@/local/api-gateway-adapter';
-import { cognitoLocalClient } from '@/local/cognito-local';
-import { type LocalService, startLocalService } from '@/local/service';
-import { killIfRunning } from '@/test/support/processes';
+import type { LocalService } from '@/local/service';
 import {
   bootstrapAdminToken,
   callApi,
@@ -30,9 +26,9 @@ import {
   invitationFor,
   postForm,
   runStaxid,
+  useLocalService,
 } from './e2e-helpers';
 
-const quiet: ApiLogger = { info: () => {}, error: () => {} };
 const STEP_TIMEOUT = 120_000;
 
 const EMAIL = 'e2e.developer@example.com';
@@ -43,23 +39,12 @@ const ACCOUNT_NAME = 'workload-dev';
 const DEVELOPER_ROLE = BUILTIN_ROLE_NAMES.developer;
 const ADMIN_ROLE = BUILTIN_ROLE_NAMES.admin;
 
-let home: string;
-let service: LocalService | undefined;
-let cognito: CognitoIdentityProviderClient | undefined;
-const savedEnv = { ...process.env };
-
 /** What the ordered steps hand each other. */
 const state: { admin: string; userId: string; userToken: string } = { admin: '', userId: '', userToken: '' };
 
-function running(): LocalService {
-  if (!service) throw new Error('the local service is not running');
-  return service;
-}
-
-function cognitoClient(): CognitoIdentityProviderClient {
-  if (!cognito) throw new Error('no cognito-local client: the local service did not start');
-  return cognito;
-}
+const local = useLocalService('staxid-aws-sign-in-e2e-', STEP_TIMEOUT);
+const running = (): LocalService => local.running();
+const cognitoClient = (): CognitoIdentityProviderClient => local.cognito();
 
 const asAdmin = (method: string, path: string, body?: unknown): Promise<HttpReply> =>
   callApi(running().url, state.admin, method, path, body);
@@ -78,25 +63,11 @@ function summary(event: AuditEvent): string {
   return `${event.outcome}:${mode}:${roleName}:${reason ?? ''}`;
 }
 
-beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'staxid-aws-sign-in-e2e-'));
-  service = await startLocalService({ home, port: 0, logger: quiet });
-  cognito = cognitoLocalClient(service.endpoints.cognito);
-}, STEP_TIMEOUT);
-
-afterAll(async () => {
-  cognito?.destroy();
-  await service?.stop();
-  killIfRunning(service?.dynamodb.pid, service?.cognito.pid);
-  process.env = savedEnv;
-  rmSync(home, { recursive: true, force: true });
-});
-
 describe('AWS sign-in through the local service', () => {
   test(
     'an Admin exchanges the bootstrap token, discovers accounts and gives a group developer access',
     async () => {
-      state.admin = await bootstrapAdminToken(home, running().url);
+      state.admin = await bootstrapAdminToken(local.home, running().url);
       expectStatus(await asAdmin('POST', '/20190206/accounts/discover'), 200);
       const accounts = await asAdmin('GET', '/20190206/accounts');
       expectStatus(accounts, 200);
@@ -148,7 +119,7 @@ describe('AWS sign-in through the local service', () => {
   test(
     'the invited person signs in to cognito-local with the mailed password, sets their own, and becomes ACTIVE',
     async () => {
-      const invitation = invitationFor(join(home, 'outbox'), EMAIL);
+      const invitation = invitationFor(join(local.home, 'outbox'), EMAIL);
       expect(invitation.Username).toBe(state.userId);
       state.userToken = await firstPasswordSignIn(
         cognitoClient(),
@@ -246,7 +217,7 @@ describe('AWS sign-in through the local service', () => {
   test(
     'the CLI logs in, configures AWS profiles, and the AWS SDK gets credentials through them',
     async () => {
-      const root = join(home, 'cli');
+      const root = join(local.home, 'cli');
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         STAXID_CONFIG_DIR: join(root, 'staxid'),
@@ -327,7 +298,7 @@ describe('AWS sign-in through the local service', () => {
       expectStatus(await asAdmin('PUT', `/20190206/idam/user/${state.userId}`, { Status: 'DISABLED' }), 200);
       await running().flushRevocations();
       const policies = JSON.parse(
-        readFileSync(join(home, 'revocations', `${AWS_ACCOUNT_ID}.json`), 'utf8'),
+        readFileSync(join(local.home, 'revocations', `${AWS_ACCOUNT_ID}.json`), 'utf8'),
       ) as Record<string, unknown>;
       expect(policies[DEVELOPER_ROLE]).toMatchObject({
         Statement: expect.arrayContaining([

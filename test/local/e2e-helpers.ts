@@ -3,14 +3,18 @@
  * (or a child process), as a person with curl, a browser or the CLI would.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { REPO_ROOT } from '@/local/api-gateway-adapter';
+import { type ApiLogger, REPO_ROOT } from '@/local/api-gateway-adapter';
+import { cognitoLocalClient } from '@/local/cognito-local';
+import { type LocalService, startLocalService } from '@/local/service';
+import { killIfRunning } from '@/test/support/processes';
 
 /** The launcher the `staxid` npm bin points at. */
 const LAUNCHER = join(REPO_ROOT, 'cli', 'bin', 'staxid.cjs');
@@ -32,6 +36,54 @@ async function reply(response: Response): Promise<HttpReply> {
     headers: response.headers,
     text,
     json: isJson ? JSON.parse(text) : undefined,
+  };
+}
+
+/** The whole local service of an e2e test file, started before its tests and stopped after. */
+export interface LocalE2e {
+  /** `$STAXID_HOME` of this run (a fresh temporary directory). */
+  readonly home: string;
+  running(): LocalService;
+  /** A Cognito client of the service's cognito-local. */
+  cognito(): CognitoIdentityProviderClient;
+}
+
+const quiet: ApiLogger = { info: () => {}, error: () => {} };
+
+/**
+ * Registers the `beforeAll` that starts `npm start`'s service in a fresh home and the
+ * `afterAll` that stops it, stops its processes by PID and puts the environment back.
+ */
+export function useLocalService(homePrefix: string, startTimeoutMs: number): LocalE2e {
+  let home: string | undefined;
+  let service: LocalService | undefined;
+  let cognito: CognitoIdentityProviderClient | undefined;
+  const savedEnv = { ...process.env };
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), homePrefix));
+    service = await startLocalService({ home, port: 0, logger: quiet });
+    cognito = cognitoLocalClient(service.endpoints.cognito);
+  }, startTimeoutMs);
+  afterAll(async () => {
+    cognito?.destroy();
+    await service?.stop();
+    killIfRunning(service?.dynamodb.pid, service?.cognito.pid);
+    process.env = savedEnv;
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+  return {
+    get home() {
+      if (!home) throw new Error('the local service has no home yet: use it inside a test');
+      return home;
+    },
+    running() {
+      if (!service) throw new Error('the local service is not running');
+      return service;
+    },
+    cognito() {
+      if (!cognito) throw new Error('no cognito-local client: the local service did not start');
+      return cognito;
+    },
   };
 }
 

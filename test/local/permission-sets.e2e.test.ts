@@ -7,8 +7,7 @@
  * console and gets credentials as long as the permission set allows; accounts joining and
  * leaving the type gain and lose the role; deleting the assignment removes it everywhere.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,11 +16,8 @@ import type { RoleState } from '@/lambdas/deployments/role-model';
 import { deploymentsOf } from '@/lambdas/permission-sets/assignments';
 import type { DeploymentStatus } from '@/lambdas/permission-sets/items';
 import { createDb, type Db } from '@/lambdas/shared/db';
-import type { ApiLogger } from '@/local/api-gateway-adapter';
-import { cognitoLocalClient } from '@/local/cognito-local';
 import { LocalIam, localPermissionSetRoles } from '@/local/deployer';
-import { type LocalService, startLocalService } from '@/local/service';
-import { killIfRunning } from '@/test/support/processes';
+import type { LocalService } from '@/local/service';
 import {
   bootstrapAdminToken,
   callApi,
@@ -32,9 +28,9 @@ import {
   invitationFor,
   postForm,
   runStaxid,
+  useLocalService,
 } from './e2e-helpers';
 
-const quiet: ApiLogger = { info: () => {}, error: () => {} };
 const STEP_TIMEOUT = 120_000;
 /** How long the local deployer may take to reach a state: it runs in-process, so seconds at most. */
 const DEPLOY_TIMEOUT_MS = 30_000;
@@ -57,11 +53,7 @@ const DEV = { awsAccountId: '100000000004', name: 'workload-dev' };
 const TEST = { awsAccountId: '100000000005', name: 'workload-test' };
 const PROD = { awsAccountId: '100000000006', name: 'workload-prod' };
 
-let home: string;
-let service: LocalService | undefined;
-let cognito: CognitoIdentityProviderClient | undefined;
 let dynamodb: DynamoDBClient | undefined;
-const savedEnv = { ...process.env };
 
 /** What the ordered steps hand each other. */
 const state = {
@@ -77,15 +69,9 @@ const state = {
   accountIds: new Map<string, string>(),
 };
 
-function running(): LocalService {
-  if (!service) throw new Error('the local service is not running');
-  return service;
-}
-
-function cognitoClient(): CognitoIdentityProviderClient {
-  if (!cognito) throw new Error('no cognito-local client: the local service did not start');
-  return cognito;
-}
+const local = useLocalService('staxid-permission-sets-e2e-', STEP_TIMEOUT);
+const running = (): LocalService => local.running();
+const cognitoClient = (): CognitoIdentityProviderClient => local.cognito();
 
 /** The service's table in DynamoDB Local, to read deployment items as the engine wrote them. */
 function table(): Db {
@@ -103,7 +89,7 @@ function roleArnIn(awsAccountId: string): string {
 }
 
 function roleFile(awsAccountId: string): string {
-  return join(home, 'iam', awsAccountId, 'roles', `${ROLE_NAME}.json`);
+  return join(local.home, 'iam', awsAccountId, 'roles', `${ROLE_NAME}.json`);
 }
 
 /** Polls `probe` until it returns something other than undefined; fails after DEPLOY_TIMEOUT_MS naming `what`. */
@@ -177,31 +163,23 @@ function signIn(awsAccountId: string, mode: 'console' | 'credentials'): Promise<
   });
 }
 
-beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'staxid-permission-sets-e2e-'));
-  service = await startLocalService({ home, port: 0, logger: quiet });
-  cognito = cognitoLocalClient(service.endpoints.cognito);
+beforeAll(() => {
   dynamodb = new DynamoDBClient({
-    endpoint: service.endpoints.dynamodb,
-    region: service.endpoints.region,
+    endpoint: running().endpoints.dynamodb,
+    region: running().endpoints.region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-}, STEP_TIMEOUT);
+});
 
-afterAll(async () => {
-  cognito?.destroy();
+afterAll(() => {
   dynamodb?.destroy();
-  await service?.stop();
-  killIfRunning(service?.dynamodb.pid, service?.cognito.pid);
-  process.env = savedEnv;
-  rmSync(home, { recursive: true, force: true });
 });
 
 describe('permission sets through the local service', () => {
   test(
     'an Admin sets up an account type with two accounts, a group and an invited member',
     async () => {
-      state.admin = await bootstrapAdminToken(home, running().url);
+      state.admin = await bootstrapAdminToken(local.home, running().url);
       expectStatus(await asAdmin('POST', '/20190206/accounts/discover'), 200);
       const accounts = await asAdmin('GET', '/20190206/accounts');
       expectStatus(accounts, 200);
@@ -311,7 +289,7 @@ describe('permission sets through the local service', () => {
         });
       }
       expect(existsSync(roleFile(PROD.awsAccountId))).toBe(false);
-      const iam = new LocalIam(join(home, 'iam'));
+      const iam = new LocalIam(join(local.home, 'iam'));
       expect(await iam.roleNames(DEV.awsAccountId)).toEqual([ROLE_NAME]);
       expect(await iam.roleNames(PROD.awsAccountId)).toEqual([]);
 
@@ -332,7 +310,7 @@ describe('permission sets through the local service', () => {
   test(
     'the invited member signs in to cognito-local with a password and becomes ACTIVE',
     async () => {
-      const invitation = invitationFor(join(home, 'outbox'), EMAIL);
+      const invitation = invitationFor(join(local.home, 'outbox'), EMAIL);
       state.userToken = await firstPasswordSignIn(
         cognitoClient(),
         running().endpoints.userPoolClientId,
@@ -406,7 +384,7 @@ describe('permission sets through the local service', () => {
   test(
     'credentials through the staxid CLI and the AWS SDK last the permission set’s MaxSessionDuration',
     async () => {
-      const root = join(home, 'cli');
+      const root = join(local.home, 'cli');
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         STAXID_CONFIG_DIR: join(root, 'staxid'),
@@ -497,7 +475,7 @@ describe('permission sets through the local service', () => {
         [TEST.awsAccountId]: 'DEPLOYMENT_COMPLETE',
         [PROD.awsAccountId]: 'DEPLOYMENT_COMPLETE',
       });
-      expect(localPermissionSetRoles(join(home, 'iam'))(roleArnIn(PROD.awsAccountId))).toEqual({
+      expect(localPermissionSetRoles(join(local.home, 'iam'))(roleArnIn(PROD.awsAccountId))).toEqual({
         maxSessionDuration: UPDATED_MAX_SESSION_DURATION,
       });
       const credentials = await signIn(PROD.awsAccountId, 'credentials');
