@@ -479,7 +479,9 @@ function page(response: ServerResponse, status: number, title: string, body: str
   });
   response.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · staxid (local hosted UI)</title></head>` +
-      `<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+      `<body><main><h1>${escapeHtml(title)}</h1>` +
+      '<p>The LOCAL stand-in of the Cognito hosted UI (npm start): staxid users of cognito-local only, no corporate IdP.</p>' +
+      `${body}</main></body></html>`,
   );
 }
 
