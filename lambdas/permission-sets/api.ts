@@ -1,12 +1,12 @@
-import { DeploymentsNotQueuedError } from '@/lambdas/permission-sets/deployments-not-queued';
-import { type ApiRequest, type ApiResponse, apiHandler, errorBody } from '@/lambdas/shared/api';
+import { type ApiRequest, type ApiResponse, apiHandler } from '@/lambdas/shared/api';
 import { uuidParam } from '@/lambdas/shared/input';
 import type { OperationId } from '@/lambdas/shared/permissions';
 
 /**
  * The API pipeline (lambdas/shared/api.ts) with this API's error body,
  * `{"Error": {"Code", "Message"}}`, for every /20210321 operation. A change whose deployments
- * could not be queued after it was committed answers 503 saying so (DeploymentsNotQueuedError).
+ * could not be queued after it was committed answers 503 saying so (DeploymentsNotQueuedError,
+ * a ServiceUnavailableError the shared error mapper turns into the response).
  */
 export function permissionSetHandler<Body = unknown>(
   operationId: OperationId,
@@ -15,20 +15,8 @@ export function permissionSetHandler<Body = unknown>(
 ) {
   return apiHandler<Body>(
     { operationId, errorFormat: 'permission-sets', ...(parseBody && { parseBody }) },
-    (request) => answeringNotQueued(handle, request),
+    handle,
   );
-}
-
-async function answeringNotQueued<Body>(
-  handle: (request: ApiRequest<Body>) => Promise<ApiResponse>,
-  request: ApiRequest<Body>,
-): Promise<ApiResponse> {
-  try {
-    return await handle(request);
-  } catch (error) {
-    if (!(error instanceof DeploymentsNotQueuedError)) throw error;
-    return { status: 503, body: errorBody('permission-sets', 503, error.message) };
-  }
 }
 
 /** The `permission_set_id` path parameter, a UUID. */

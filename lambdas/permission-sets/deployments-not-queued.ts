@@ -1,4 +1,5 @@
 import type { DeploymentStatus } from '@/lambdas/permission-sets/items';
+import { ServiceUnavailableError } from '@/lambdas/shared/errors';
 
 /**
  * How long a deployment waits in `*_REQUESTED` before the hourly reconcile sends its message
@@ -17,20 +18,19 @@ export interface UnqueuedAssignment {
 
 /**
  * The change was committed, but its deployment messages could not be enqueued (the queue is
- * down or throttling). Not the caller's fault and not a 500: permissionSetHandler answers 503
+ * down or throttling). Not the caller's fault and not a 500: the error mapper answers 503
  * with this message, which says what was saved, where the deployments wait, and how to send
  * them again. The reconcile re-sends deployments left waiting (requeueStalledDeployments), so
  * an outage heals without a human too.
  */
-export class DeploymentsNotQueuedError extends Error {
-  readonly code = 'DeploymentsNotQueuedError';
+export class DeploymentsNotQueuedError extends ServiceUnavailableError {
+  override readonly code = 'DeploymentsNotQueuedError';
 
   constructor(
     readonly unqueued: readonly UnqueuedAssignment[],
     cause?: unknown,
   ) {
-    super(notQueuedMessage(unqueued), { cause });
-    this.name = 'DeploymentsNotQueuedError';
+    super(notQueuedMessage(unqueued), cause);
   }
 
   /** One error for several assignments (UpdatePermissionSet redeploys each of its assignments). */

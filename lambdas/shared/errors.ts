@@ -6,7 +6,7 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
-  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
+  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 503;
 
   constructor(message: string) {
     super(message);
@@ -80,6 +80,21 @@ export class ConcurrentModificationError extends DomainError {
 export class PayloadTooLargeError extends DomainError {
   readonly code = 'PayloadTooLargeError';
   readonly status = 413;
+}
+
+/**
+ * A dependency the caller cannot help (a queue, a downstream service) refused after the
+ * request's own change was handled as far as it could be: 503, with a message that says
+ * what was saved and how to retry. The error mapper logs it with its cause.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code: string = 'ServiceUnavailableError';
+  readonly status = 503;
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    if (cause !== undefined) this.cause = cause;
+  }
 }
 
 /**
