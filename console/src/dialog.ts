@@ -3,7 +3,6 @@
  * inside it and closes it on Escape; focus returns to the control that opened it. The change
  * runs while the dialog is open, so a refusal from the API is shown in words right there.
  */
-import { ApiError } from './api';
 import { h, notice, replace } from './dom';
 
 /** What an edit dialog shows and does. */
@@ -20,9 +19,9 @@ export interface DialogOptions {
   readonly action: () => Promise<unknown>;
 }
 
-/** An API error (or anything else thrown) in words a person can read. */
+/** An API error (an ApiError's message is already in words) or anything else thrown, as text. */
 export function errorText(error: unknown): string {
-  return error instanceof ApiError || error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Dialogs opened so far: each heading gets an id of its own. */

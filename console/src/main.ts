@@ -23,6 +23,7 @@ import {
   storedSession,
 } from './auth';
 import type { Me, Page, PageContext } from './context';
+import { errorText } from './dialog';
 import { field, h, notice, replace } from './dom';
 import { accountsPage } from './pages/accounts';
 import { auditPage } from './pages/audit';
@@ -107,10 +108,6 @@ function showHostedSignIn(config: AwsConsoleConfig, note?: SignInNote): void {
     ),
   );
   button.focus();
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function showPasswordSignIn(config: LocalConsoleConfig, note?: SignInNote): void {

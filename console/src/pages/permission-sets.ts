@@ -1,5 +1,6 @@
-import { type Api, ApiError } from '../api';
+import type { Api } from '../api';
 import type { PageContext } from '../context';
+import { errorText, openDialog } from '../dialog';
 import { field, h, notice, replace, table } from '../dom';
 import type { Group } from './groups';
 
@@ -79,10 +80,6 @@ async function allPages<T>(api: Api, path: string, key: string): Promise<T[]> {
   return records;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof ApiError || error instanceof Error ? error.message : String(error);
-}
-
 function hours(seconds: number): string {
   const count = Math.round(seconds / 3600);
   return count === 1 ? '1 hour' : `${count} hours`;
@@ -136,7 +133,7 @@ export async function permissionSetsPage(main: HTMLElement, context: PageContext
           setActions(main, context, set, {
             edit: () => replace(formSlot, permissionSetForm(context, policies, set, reload, showCreate)),
             remove: () =>
-              confirmIn(status, `Delete the permission set ${set.Name}? This cannot be undone.`, {
+              confirmRemoval(`Delete the permission set ${set.Name}? This cannot be undone.`, {
                 label: `Yes, delete ${set.Name}`,
                 run: () => context.api.delete(`${BASE}/${set.Id}`),
                 done: (message) => reload(message),
@@ -194,32 +191,18 @@ interface Confirmation {
   readonly message: string;
 }
 
-/** Asks in `region` before an action that cannot be undone; the question names what it removes. */
-function confirmIn(region: HTMLElement, question: string, confirmation: Confirmation): void {
-  const yes = h(
-    'button',
-    {
-      type: 'button',
-      onclick: () => {
-        confirmation
-          .run()
-          .then(() => confirmation.done(confirmation.message))
-          .catch((error: unknown) => replace(region, notice('error', errorText(error))));
-      },
-    },
-    confirmation.label,
-  );
-  const no = h('button', { type: 'button', class: 'secondary', onclick: () => replace(region) }, 'Cancel');
-  replace(
-    region,
-    h(
-      'div',
-      { class: 'confirm', role: 'group', 'aria-label': 'Confirm' },
-      h('p', {}, question),
-      h('span', { class: 'actions' }, yes, no),
-    ),
-  );
-  yes.focus();
+/**
+ * Asks before an action that cannot be undone, in the console's one confirmation dialog
+ * (console/src/dialog.ts); the question names what it removes, a refusal is shown in it.
+ */
+function confirmRemoval(question: string, confirmation: Confirmation): void {
+  void openDialog({
+    title: question,
+    content: [],
+    confirmLabel: confirmation.label,
+    danger: true,
+    action: confirmation.run,
+  }).then((done) => (done ? confirmation.done(confirmation.message) : undefined));
 }
 
 /**
@@ -739,7 +722,7 @@ function assignmentActions(
         class: 'secondary',
         'aria-label': `Remove the assignment to ${where}`,
         onclick: () =>
-          confirmIn(status, `Remove ${set.Name} from ${where}? Its role is deleted from those accounts.`, {
+          confirmRemoval(`Remove ${set.Name} from ${where}? Its role is deleted from those accounts.`, {
             label: `Yes, remove it from ${where}`,
             run: () => context.api.delete(path),
             done: (message) => refresh(message),

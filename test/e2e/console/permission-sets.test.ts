@@ -153,13 +153,14 @@ describe('the Permission sets page', () => {
     );
 
     await admin.getByRole('button', { name: `Delete ${SET_NAME}` }).click();
-    await expect(admin.getByRole('group', { name: 'Confirm' }).textContent()).resolves.toContain(
+    await expect(admin.getByRole('dialog').textContent()).resolves.toContain(
       `Delete the permission set ${SET_NAME}? This cannot be undone.`,
     );
     await admin.getByRole('button', { name: `Yes, delete ${SET_NAME}` }).click();
-    await expect(admin.getByRole('alert').textContent()).resolves.toContain(
+    await expect(admin.getByRole('dialog').getByRole('alert').textContent()).resolves.toContain(
       `Permission set "${SET_NAME}" still has 1 assignment(s): delete them first`,
     );
+    await admin.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
 
     await admin.getByRole('button', { name: 'Delete Scratch' }).click();
     await admin.getByRole('button', { name: 'Yes, delete Scratch' }).click();
@@ -215,7 +216,7 @@ describe('the Permission sets page', () => {
     await harness.openPage(admin, 'Permission sets', 'Permission sets');
     await admin.getByRole('button', { name: `Details of ${SET_NAME}` }).click();
     await admin.getByRole('button', { name: 'Remove the assignment to Developers on Development' }).click();
-    await expect(admin.getByRole('group', { name: 'Confirm' }).textContent()).resolves.toContain(
+    await expect(admin.getByRole('dialog').textContent()).resolves.toContain(
       `Remove ${SET_NAME} from Developers on Development? Its role is deleted from those accounts.`,
     );
     await harness.screenshot(admin, 'remove-confirm');
