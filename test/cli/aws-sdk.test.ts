@@ -7,10 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
 import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
 import { LAUNCHER } from '@/test/cli/run-cli';
@@ -62,21 +58,7 @@ beforeAll(async () => {
   delete process.env.AWS_ACCESS_KEY_ID;
   delete process.env.AWS_SECRET_ACCESS_KEY;
 
-  await cognito.client.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: 'sdk-user',
-      MessageAction: 'SUPPRESS',
-    }),
-  );
-  await cognito.client.send(
-    new AdminSetUserPasswordCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: 'sdk-user',
-      Password: PASSWORD,
-      Permanent: true,
-    }),
-  );
+  await cognito.createUser('sdk-user', PASSWORD);
   const login = await staxid(
     ['login', '--api', api.url, '--username', 'sdk-user', '--password-stdin'],
     PASSWORD,

@@ -11,15 +11,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { cliCallbackUrl, HOSTED_UI_ENDPOINT_NAME, openerCommand } from '@/cli/browser-login';
 import type { CliContext } from '@/cli/context';
 import { CliError, UsageError } from '@/cli/errors';
 import { login } from '@/cli/login';
 import { run } from '@/cli/staxid';
+import { freePort } from '@/local/dynamodb-local';
 import { type HostedUi, startHostedUi } from '@/local/hosted-ui';
 import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
 import { runCli } from '@/test/cli/run-cli';
@@ -37,13 +34,6 @@ let env: NodeJS.ProcessEnv;
 let userCount = 0;
 
 /** A port that was free a moment ago: the CLI's fixed callback port for this file. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: free } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return free;
-}
 
 beforeAll(async () => {
   cognito = await startTestCognito();
@@ -77,22 +67,7 @@ beforeEach(() => {
 async function createUser(): Promise<string> {
   userCount += 1;
   const username = `idp-user-${userCount}`;
-  await cognito.client.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: username,
-      MessageAction: 'SUPPRESS',
-      TemporaryPassword: 'Temporary-Passw0rd!',
-    }),
-  );
-  await cognito.client.send(
-    new AdminSetUserPasswordCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: username,
-      Password: PASSWORD,
-      Permanent: true,
-    }),
-  );
+  await cognito.createUser(username, PASSWORD);
   return username;
 }
 

@@ -18,13 +18,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
 import { runCli } from '@/test/cli/run-cli';
-import { startTestCognito, type TestCognito } from '@/test/support/cognito-local';
+import { startTestCognito, TEMPORARY_PASSWORD, type TestCognito } from '@/test/support/cognito-local';
 
 const API_TOKEN = {
   accessKey: '0d3d2b0e-6a9f-4c55-9a43-7d5c8e5a1f00',
@@ -89,24 +85,7 @@ function accessToken(): string {
 async function createUser(temporary = false): Promise<string> {
   userCount += 1;
   const username = `cli-user-${userCount}`;
-  await cognito.client.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: username,
-      MessageAction: 'SUPPRESS',
-      TemporaryPassword: 'Temporary-Passw0rd!',
-    }),
-  );
-  if (!temporary) {
-    await cognito.client.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: cognito.userPoolId,
-        Username: username,
-        Password: PASSWORD,
-        Permanent: true,
-      }),
-    );
-  }
+  await cognito.createUser(username, temporary ? undefined : PASSWORD);
   return username;
 }
 
@@ -221,7 +200,7 @@ describe('staxid login as a person', () => {
     const username = await createUser(true);
     const result = await runCli(['login', '--api', api.url, '--username', username, '--password-stdin'], {
       env,
-      stdin: `Temporary-Passw0rd!\n${PASSWORD}\n`,
+      stdin: `${TEMPORARY_PASSWORD}\n${PASSWORD}\n`,
     });
     expect(result.code).toBe(0);
 
@@ -236,7 +215,7 @@ describe('staxid login as a person', () => {
     const username = await createUser(true);
     const result = await runCli(['login', '--api', api.url, '--username', username, '--password-stdin'], {
       env,
-      stdin: 'Temporary-Passw0rd!\n',
+      stdin: `${TEMPORARY_PASSWORD}\n`,
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Your password is temporary and must be changed');

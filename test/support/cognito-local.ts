@@ -14,8 +14,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AdminCreateUserCommand,
   AdminGetUserCommand,
   type AdminGetUserCommandOutput,
+  AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -38,8 +40,16 @@ export interface TestCognito {
   getUser(username: string): Promise<AdminGetUserCommandOutput | undefined>;
   /** Every message in the outbox, oldest first. */
   outbox(): OutboxMessage[];
+  /**
+   * A pool user made directly (no invitation mail): with `password`, confirmed with it;
+   * without, still to set one at the first sign-in (temporary password `TEMPORARY_PASSWORD`).
+   */
+  createUser(username: string, password?: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The temporary password of users `createUser` makes without a password of their own. */
+export const TEMPORARY_PASSWORD = 'Temporary-Passw0rd!';
 
 export async function startTestCognito(): Promise<TestCognito> {
   const started = Date.now();
@@ -73,6 +83,26 @@ export async function startTestCognito(): Promise<TestCognito> {
         }
       },
       outbox: () => readOutbox(outboxDir),
+      createUser: async (username, password) => {
+        const UserPoolId = pool.userPoolId;
+        await client.send(
+          new AdminCreateUserCommand({
+            UserPoolId,
+            Username: username,
+            MessageAction: 'SUPPRESS',
+            TemporaryPassword: TEMPORARY_PASSWORD,
+          }),
+        );
+        if (password === undefined) return;
+        await client.send(
+          new AdminSetUserPasswordCommand({
+            UserPoolId,
+            Username: username,
+            Password: password,
+            Permanent: true,
+          }),
+        );
+      },
       stop: async () => {
         client.destroy();
         await instance.stop();
