@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { handlerFiles, ROUTES } from '@/lambdas/routes';
+import { PUBLIC_CONFIG_ENV } from '@/lambdas/shared/constants';
 import { TABLE_INDEXES, TABLE_KEYS, TABLE_TTL_ATTRIBUTE } from '@/lambdas/shared/table-schema';
 import { AUTHORIZER_HANDLER } from '@/lib/identity/identity-api';
 import { SAML_SIGNING_KEY_ALIAS, TOKEN_SIGNING_KEY_ALIAS } from '@/lib/identity/identity-stack';
@@ -129,6 +130,28 @@ describe('IdentityStack members', () => {
     });
     expect(stack.resolve(stack.authorizer.authorizerId)).toEqual({
       Ref: logicalIdOf(template, 'AWS::ApiGateway::Authorizer'),
+    });
+  });
+});
+
+describe('IdentityStack public config', () => {
+  test('names the hosted UI of the configured domain, where staxid login --browser signs in', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'staxid: GET /20190206/public/config',
+      Environment: {
+        Variables: Match.objectLike({
+          [PUBLIC_CONFIG_ENV.hostedUiUrl]: {
+            'Fn::Join': [
+              '',
+              [
+                `https://${exampleConfig().identity.domainPrefix}.auth.`,
+                { Ref: 'AWS::Region' },
+                '.amazoncognito.com',
+              ],
+            ],
+          },
+        }),
+      },
     });
   });
 });
