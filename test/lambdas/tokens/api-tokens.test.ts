@@ -64,6 +64,31 @@ function uniqueName(prefix = 'ci'): string {
   return `${prefix}-${counter}-${Date.now().toString(36)}`;
 }
 
+/**
+ * The test table through a client whose first `parties` GetItems each wait until all of
+ * them have been answered, so that many parallel callers have all read before any writes.
+ */
+function readsMeetFirst(parties: number): Db {
+  let arrived = 0;
+  let answered = 0;
+  let release = () => {};
+  const allRead = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const send = (async (command: unknown, ...rest: unknown[]) => {
+    if (!(command instanceof GetCommand) || arrived >= parties) {
+      return (db.doc.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+    }
+    arrived += 1;
+    const output = await db.doc.send(command);
+    answered += 1;
+    if (answered === parties) release();
+    await allRead;
+    return output;
+  }) as Db['doc']['send'];
+  return { tableName: db.tableName, doc: Object.assign(Object.create(db.doc), { send }) };
+}
+
 async function rawItem(accessKey: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await table.doc.send(
     new GetCommand({
@@ -304,9 +329,17 @@ describe('ApiTokenService.update', () => {
   test('two parallel updates: one wins, the other is told to retry (no lost update)', async () => {
     const { tokens } = service();
     const { token } = await tokens.create(ADMIN, { Name: uniqueName(), Role: 'api_readonly' });
+    // Both read the token before either writes: the race the version condition guards, made
+    // certain (left to the scheduler, the first update can finish before the second reads).
+    const racing = new ApiTokenService({
+      db: readsMeetFirst(2),
+      clock,
+      audit: new MemoryAuditSink(),
+      hasher,
+    });
     const results = await Promise.allSettled([
-      tokens.update(ADMIN, token.AccessKey, { Description: 'first writer' }),
-      tokens.update(ADMIN, token.AccessKey, { Description: 'second writer' }),
+      racing.update(ADMIN, token.AccessKey, { Description: 'first writer' }),
+      racing.update(ADMIN, token.AccessKey, { Description: 'second writer' }),
     ]);
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
     const rejected = results.filter((result) => result.status === 'rejected');
