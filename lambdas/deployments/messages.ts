@@ -29,6 +29,18 @@ export const DEPLOYMENT_QUEUE_URL_ENV = 'STAXID_DEPLOYMENT_QUEUE_URL';
 /** Deliveries of a deployment message before it moves to the dead-letter queue; the last one records `*_FAILED`. */
 export const DEPLOYMENT_MAX_RECEIVE_COUNT = 5;
 
+/** The worker function's timeout; the queue's visibility timeout is six times it (lib/identity/fifo-work-queue.ts). */
+export const DEPLOYMENT_WORKER_TIMEOUT_SECONDS = 120;
+
+/**
+ * How long a deployment may sit `*_IN_PROGRESS` untouched before the reconcile treats its run
+ * as abandoned and sends its message again. A live run ends within the worker's timeout, and a
+ * delivery SQS still owes arrives within one visibility timeout and starts by touching the item:
+ * 2 + 12 minutes. Only a worker killed (timeout, out of memory) on the message's last delivery
+ * leaves the item past that, its message gone to the dead-letter queue.
+ */
+export const ABANDONED_AFTER_MINUTES = 30;
+
 const deploymentMessageSchema = z
   .object({
     permissionSetId: z.string().min(1).max(64),

@@ -7,7 +7,8 @@ import {
 } from '@/lambdas/deployments/reconcile';
 
 /**
- * The scheduled EventBridge rule → deployments left `*_REQUESTED` are sent again, then every
+ * The scheduled EventBridge rule → deployments whose message was lost (left `*_REQUESTED`, or
+ * `*_IN_PROGRESS` by a killed worker) are sent again, then every
  * completed deployment is checked for drift.
  */
 export const handler = async (): Promise<{ stalled: RequeueSummary } & ReconcileSummary> => {

@@ -9,7 +9,11 @@ import {
   permissionSetPk,
   requestDeployment,
 } from '@/lambdas/deployments/deployment-store';
-import type { DeploymentMessage, DeploymentQueue } from '@/lambdas/deployments/messages';
+import {
+  ABANDONED_AFTER_MINUTES,
+  type DeploymentMessage,
+  type DeploymentQueue,
+} from '@/lambdas/deployments/messages';
 import { desiredRole, planRole, type RoleChange } from '@/lambdas/deployments/role-model';
 import { REQUEUE_AFTER_MINUTES } from '@/lambdas/permission-sets/deployments-not-queued';
 import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
@@ -23,7 +27,8 @@ import type { RetryOptions } from '@/lambdas/shared/retry';
  * staxid is drift: it is recorded as a `permissionSets.DriftDetected` audit event naming what
  * differed, and a `deploy` is requested (UPDATE_REQUESTED / CREATE_REQUESTED) and enqueued
  * so that the worker repairs it. One deployment's failure is logged and does not stop the rest.
- * The same hourly run first re-sends deployments left `*_REQUESTED` (requeueStalledDeployments).
+ * The same hourly run first re-sends deployments whose message was lost: left `*_REQUESTED`, or
+ * `*_IN_PROGRESS` by a worker killed on the last delivery (requeueStalledDeployments).
  */
 
 export interface ReconcileDeps {
@@ -148,24 +153,32 @@ export interface RequeueSummary {
 }
 
 const REQUESTED = new Set<DeploymentStatus>(['CREATE_REQUESTED', 'UPDATE_REQUESTED', 'DELETE_REQUESTED']);
+const IN_PROGRESS = new Set<DeploymentStatus>(['DEPLOYMENT_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
 
 /**
- * Sends again the message of every deployment still `*_REQUESTED` more than
- * REQUEUE_AFTER_MINUTES after it was requested: its message was lost (the API's enqueue failed
- * after the items were written, a 503) or never arrived, so a queue outage heals without a
- * human. The message carries the item's own RequestedAt, so the worker runs it once and drops
- * any duplicate. Deleted permission sets are included: their roles may still be being removed.
+ * Sends again the message of every deployment that waits for a message nobody will deliver,
+ * so that a lost message heals without a human and no deployment is left waiting:
+ * - `*_REQUESTED` more than REQUEUE_AFTER_MINUTES after it was requested: its message was
+ *   lost (the API's enqueue failed after the items were written, a 503) or never arrived;
+ * - `*_IN_PROGRESS` untouched for ABANDONED_AFTER_MINUTES: the worker was killed on the
+ *   message's last delivery, before it could record the outcome.
+ * The message carries the item's own RequestedAt, so the worker runs it once and drops any
+ * duplicate. Deleted permission sets are included: their roles may still be being removed.
  */
 export async function requeueStalledDeployments(
   deps: Pick<ReconcileDeps, 'db' | 'queue' | 'clock' | 'logger'>,
 ): Promise<RequeueSummary> {
-  const cutoff = new Date(deps.clock.now().getTime() - REQUEUE_AFTER_MINUTES * 60_000).toISOString();
+  const minutesAgo = (minutes: number) =>
+    new Date(deps.clock.now().getTime() - minutes * 60_000).toISOString();
+  const requestedBefore = minutesAgo(REQUEUE_AFTER_MINUTES);
+  const touchedBefore = minutesAgo(ABANDONED_AFTER_MINUTES);
+  const stalled = (item: DeploymentItem) =>
+    (REQUESTED.has(item.Status) && item.RequestedAt <= requestedBefore) ||
+    (IN_PROGRESS.has(item.Status) && item.ModifiedTS <= touchedBefore);
   let requeued = 0;
   let failed = 0;
   for (const permissionSet of await listPermissionSets(deps.db)) {
-    const messages = (await deploymentsOf(deps.db, permissionSet.Id))
-      .filter((item) => REQUESTED.has(item.Status) && item.RequestedAt <= cutoff)
-      .map(messageOf);
+    const messages = (await deploymentsOf(deps.db, permissionSet.Id)).filter(stalled).map(messageOf);
     if (messages.length === 0) continue;
     try {
       await deps.queue.enqueue(messages);
@@ -188,7 +201,7 @@ function messageOf(item: DeploymentItem): DeploymentMessage {
     permissionSetId: item.PermissionSetId,
     assignmentId: item.AssignmentId,
     awsAccountId: item.AwsAccountId,
-    action: item.Status === 'DELETE_REQUESTED' ? 'delete' : 'deploy',
+    action: item.Status.startsWith('DELETE_') ? 'delete' : 'deploy',
     requestedAt: item.RequestedAt,
   };
 }

@@ -9,7 +9,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_STREAM_FILTER_PATTERNS } from '@/lambdas/deployments/account-fan-out';
-import { DEPLOYMENT_MAX_RECEIVE_COUNT, DEPLOYMENT_QUEUE_URL_ENV } from '@/lambdas/deployments/messages';
+import {
+  DEPLOYMENT_MAX_RECEIVE_COUNT,
+  DEPLOYMENT_QUEUE_URL_ENV,
+  DEPLOYMENT_WORKER_TIMEOUT_SECONDS,
+} from '@/lambdas/deployments/messages';
 import { DEPLOYER_ROLE_ARN_ENV } from '@/lambdas/revocation/messages';
 import { fifoWorkQueue } from '@/lib/identity/fifo-work-queue';
 import type { CallerScopedRole } from '@/lib/identity/service-roles';
@@ -22,7 +26,7 @@ export const DEPLOYMENT_FAN_OUT_HANDLER = 'lambdas/deployments/account-fan-out-h
 /** The scheduled reconcile's handler file. */
 export const DEPLOYMENT_RECONCILE_HANDLER = 'lambdas/deployments/reconcile-handler.ts';
 
-const WORKER_TIMEOUT = Duration.minutes(2);
+const WORKER_TIMEOUT = Duration.seconds(DEPLOYMENT_WORKER_TIMEOUT_SECONDS);
 
 export interface PermissionSetDeploymentProps {
   /** The identity table; it must have a stream (the Identity stack's has NEW_AND_OLD_IMAGES). */

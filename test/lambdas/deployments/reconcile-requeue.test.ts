@@ -1,7 +1,11 @@
 import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
 import { MemoryAccountIam } from '@/lambdas/deployments/memory-iam';
-import type { DeploymentMessage, DeploymentQueue } from '@/lambdas/deployments/messages';
+import {
+  ABANDONED_AFTER_MINUTES,
+  type DeploymentMessage,
+  type DeploymentQueue,
+} from '@/lambdas/deployments/messages';
 import { requeueStalledDeployments } from '@/lambdas/deployments/reconcile';
 import { runDeployment } from '@/lambdas/deployments/run-deployment';
 import { createAssignmentsHandler } from '@/lambdas/permission-sets/create-assignments';
@@ -81,6 +85,34 @@ function requeueAt(minutes: number) {
 async function runAll(messages: readonly DeploymentMessage[]) {
   const deps = { store: new DynamoDeploymentStore(f.h.deps.db), iam, clock: f.h.clock };
   return Promise.all(messages.map((message) => runDeployment(deps, message, false)));
+}
+
+/**
+ * Starts every message's run on its last delivery and kills the worker once the run has
+ * marked its item `*_IN_PROGRESS` (the IAM client never answers, as when Lambda times out):
+ * nobody will record the outcome, and SQS will not deliver the message again.
+ */
+async function killedOnLastDelivery(messages: readonly DeploymentMessage[]): Promise<void> {
+  let reachedIam = 0;
+  let allReached = () => {};
+  const reached = new Promise<void>((resolve) => {
+    allReached = resolve;
+  });
+  const killed: AccountIamProvider = {
+    partition: 'aws',
+    account: () => {
+      reachedIam += 1;
+      if (reachedIam === messages.length) allReached();
+      return new Promise(() => {});
+    },
+  };
+  const deps = { store: new DynamoDeploymentStore(f.h.deps.db), iam: killed, clock: f.h.clock };
+  for (const message of messages) void runDeployment(deps, message, true);
+  await reached;
+}
+
+async function deploymentStatuses(setId: string, assignmentId: string): Promise<string[]> {
+  return new DynamoDeploymentStore(f.h.deps.db).deploymentStatuses(setId, assignmentId);
 }
 
 async function assignmentStatus(setId: string, assignmentId: string): Promise<string | undefined> {
@@ -170,6 +202,49 @@ describe('requeueStalledDeployments', () => {
     expect(resent.map((message) => message.action)).toEqual(['delete', 'delete']);
 
     await runAll(resent);
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DELETE_COMPLETE');
+    for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(false);
+  });
+
+  it('re-sends deployments a worker killed on the last delivery left IN_PROGRESS, and the worker converges them', async () => {
+    const set = await newPermissionSet();
+    const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
+    queue.down = false;
+    await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+    await killedOnLastDelivery(queue.accepted.take().filter((message) => message.permissionSetId === set.Id));
+    expect(await deploymentStatuses(set.Id, assignmentId)).toEqual([
+      'DEPLOYMENT_IN_PROGRESS',
+      'DEPLOYMENT_IN_PROGRESS',
+    ]);
+
+    // Younger than the threshold, a run may still be alive or a delivery still owed: left alone.
+    await requeueAt(ABANDONED_AFTER_MINUTES - 1);
+    expect(queue.accepted.take().filter((message) => message.permissionSetId === set.Id)).toEqual([]);
+    await requeueAt(ABANDONED_AFTER_MINUTES + 1);
+    const redeploy = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+    expect(redeploy.map((m) => [m.awsAccountId, m.action]).sort()).toEqual(
+      awsAccountIds.map((id) => [id, 'deploy']).sort(),
+    );
+    expect((await runAll(redeploy)).map((outcome) => outcome.result)).toEqual(['complete', 'complete']);
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DEPLOYMENT_COMPLETE');
+    for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(true);
+
+    // The same for a removal left DELETE_IN_PROGRESS.
+    const deleted = await invoke(handlers.deleteAssignment, {
+      method: 'DELETE',
+      caller: ADMIN,
+      pathParameters: { permission_set_id: set.Id, assignment_id: assignmentId },
+    });
+    expect(deleted.status).toBe(200);
+    await killedOnLastDelivery(queue.accepted.take().filter((message) => message.permissionSetId === set.Id));
+    expect(await deploymentStatuses(set.Id, assignmentId)).toEqual([
+      'DELETE_IN_PROGRESS',
+      'DELETE_IN_PROGRESS',
+    ]);
+    await requeueAt(ABANDONED_AFTER_MINUTES + 1);
+    const removal = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+    expect(removal.map((message) => message.action)).toEqual(['delete', 'delete']);
+    await runAll(removal);
     expect(await assignmentStatus(set.Id, assignmentId)).toBe('DELETE_COMPLETE');
     for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(false);
   });

@@ -9,6 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import cdkJson from '@/cdk.json';
 import { ACCOUNT_STREAM_FILTER_PATTERNS } from '@/lambdas/deployments/account-fan-out';
+import { ABANDONED_AFTER_MINUTES, DEPLOYMENT_WORKER_TIMEOUT_SECONDS } from '@/lambdas/deployments/messages';
 import { PermissionSetDeployment } from '@/lib/identity/permission-set-deployment';
 import { DeployerRole } from '@/lib/identity/service-roles';
 
@@ -69,6 +70,16 @@ describe('PermissionSetDeployment', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+  });
+
+  test('a run and any delivery SQS still owes touch a deployment before the reconcile calls it abandoned', () => {
+    const workerId = stack.getLogicalId(deployment.workerFunction.node.defaultChild as never);
+    const timeout = template.toJSON().Resources[workerId].Properties.Timeout as number;
+    const queueId = stack.getLogicalId(deployment.queue.node.defaultChild as never);
+    const visibility = template.toJSON().Resources[queueId].Properties.VisibilityTimeout as number;
+    expect(timeout).toBe(DEPLOYMENT_WORKER_TIMEOUT_SECONDS);
+    expect(visibility).toBe(6 * timeout);
+    expect(timeout + visibility).toBeLessThan(ABANDONED_AFTER_MINUTES * 60);
   });
 
   test('the worker consumes the queue with bounded concurrency, reporting failed messages', () => {
