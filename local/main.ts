@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole service on http://127.0.0.1:3000 (`PORT`), state under
  * `.staxid/` (`STAXID_HOME`); `STAXID_CONSOLE_SIGN_IN=hosted-ui` has the console sign in
- * through the hosted UI as in AWS. Stops cleanly on SIGINT/SIGTERM.
+ * through the hosted UI as in AWS; `STAXID_RECONCILE_MINUTES` sets how often the permission-set
+ * reconcile runs (default hourly). Stops cleanly on SIGINT/SIGTERM.
  */
 import { join, resolve } from 'node:path';
 import { type ConsoleSignIn, DEFAULT_PORT, type LocalService, startLocalService } from '@/local/service';
@@ -30,11 +31,23 @@ function consoleSignInFromEnv(value: string | undefined): ConsoleSignIn {
   return signIn;
 }
 
+function reconcileMinutesFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) {
+    throw new Error(
+      `STAXID_RECONCILE_MINUTES must be a number of minutes from 1 to 1440 between reconcile runs, e.g. STAXID_RECONCILE_MINUTES=5; got "${value}".`,
+    );
+  }
+  return minutes;
+}
+
 async function main(): Promise<void> {
   const home = resolve(process.env.STAXID_HOME || '.staxid');
   const port = portFromEnv(process.env.PORT);
   const consoleSignIn = consoleSignInFromEnv(process.env.STAXID_CONSOLE_SIGN_IN);
-  const service: LocalService = await startLocalService({ home, port, consoleSignIn });
+  const reconcileEveryMinutes = reconcileMinutesFromEnv(process.env.STAXID_RECONCILE_MINUTES);
+  const service: LocalService = await startLocalService({ home, port, consoleSignIn, reconcileEveryMinutes });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -13,6 +13,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { PostAuthenticationTriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { cliCallbackUrl, DEFAULT_CALLBACK_PORT } from '@/cli/browser-login';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
+import type { ScheduledReconcileSummary } from '@/lambdas/deployments/reconcile';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import { ROUTES, type RouteDefinition } from '@/lambdas/routes';
 import { FileAuditSink } from '@/lambdas/shared/audit';
@@ -54,6 +55,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '@/local/dynamodb-local';
 import { type HostedUi, startHostedUi } from '@/local/hosted-ui';
 import { localOrganization, localOrganizationEnvironment } from '@/local/organization';
 import { withLocalDeploymentQueue } from '@/local/permission-sets';
+import { type LocalReconcile, startLocalReconcile } from '@/local/reconcile';
 import { localRevocationConsumer } from '@/local/revocation';
 import {
   type LocalStreamReader,
@@ -94,6 +96,13 @@ export interface LocalServiceOptions {
    * @default 'password'
    */
   readonly consoleSignIn?: ConsoleSignIn;
+  /**
+   * Minutes between runs of the permission-set reconcile (stalled deployments re-sent, drift
+   * audited and repaired), as the hourly rule runs it in AWS. `STAXID_RECONCILE_MINUTES` for
+   * `npm start`.
+   * @default 60
+   */
+  readonly reconcileEveryMinutes?: number;
 }
 
 /** The console's sign-in in local mode (LocalServiceOptions.consoleSignIn). */
@@ -128,6 +137,8 @@ export interface LocalService {
   flushAudit(): Promise<void>;
   /** Applies pending session revocations to `$STAXID_HOME/revocations/` now. */
   flushRevocations(): Promise<void>;
+  /** Runs the permission-set reconcile now (it runs on its schedule anyway) and answers what it did. */
+  reconcile(): Promise<ScheduledReconcileSummary>;
   /**
    * Closes the API and the hosted UI, delivers the audit outbox, stops DynamoDB Local by its PID, removes
    * local.json and restores the environment.
@@ -185,6 +196,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let localAws: LocalAws | undefined;
   let hostedUi: HostedUi | undefined;
   let deploymentQueue: LocalDeploymentQueue | undefined;
+  let reconcile: LocalReconcile | undefined;
   let apiUrl: string | undefined;
   const streamLogger = {
     info: (message: string) => logger.info(message),
@@ -241,6 +253,18 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         logger: streamLogger,
       }),
     });
+    reconcile = startLocalReconcile(
+      {
+        db: tableDb,
+        store: deploymentStore,
+        iam: localIam,
+        queue: deploymentQueue,
+        audit: new OutboxAuditSink(tableDb),
+        clock: systemClock,
+        logger: streamLogger,
+      },
+      (options.reconcileEveryMinutes ?? 60) * 60_000,
+    );
     // AWS's SAML sign-in endpoint and STS, checking what they receive as AWS does (local/aws);
     // every simulated account's `staxid` provider trusts the service's own metadata.
     const organization = localOrganization(home);
@@ -323,6 +347,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     tokens?.close();
     await shipper?.stop().catch(() => undefined);
     await revocation?.stop().catch(() => undefined);
+    await reconcile?.stop();
     await permissionSetFanOut?.stop().catch(() => undefined);
     await localAws?.close();
     closeClients();
@@ -352,6 +377,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const revocationReader = revocation;
   const fanOutReader = permissionSetFanOut;
   const deployments = deploymentQueue;
+  const scheduledReconcile = reconcile;
   const aws = localAws;
   const signInUi = hostedUi;
   let stopping: Promise<void> | undefined;
@@ -364,6 +390,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     cognito,
     flushAudit: () => auditShipper.flush(),
     flushRevocations: () => revocationReader.flush(),
+    reconcile: () => scheduledReconcile.run(),
     stop: () => {
       stopping ??= (async () => {
         rmSync(localJson, { force: true });
@@ -378,6 +405,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           await revocationReader
             .stop()
             .catch((error: unknown) => logger.error(`session revocations not fully applied: ${error}`));
+          await scheduledReconcile.stop();
           await fanOutReader
             .stop()
             .catch((error: unknown) => logger.error(`permission set fan-out: ${error}`));

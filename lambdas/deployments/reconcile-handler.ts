@@ -1,18 +1,9 @@
 import { reconcileDepsFromEnv } from '@/lambdas/deployments/dependencies';
-import {
-  type ReconcileSummary,
-  type RequeueSummary,
-  reconcile,
-  requeueStalledDeployments,
-} from '@/lambdas/deployments/reconcile';
+import { type ScheduledReconcileSummary, scheduledReconcile } from '@/lambdas/deployments/reconcile';
 
 /**
  * The scheduled EventBridge rule → deployments whose message was lost (left `*_REQUESTED`, or
- * `*_IN_PROGRESS` by a killed worker) are sent again, then every
- * completed deployment is checked for drift.
+ * `*_IN_PROGRESS` by a killed worker) are sent again, then every completed deployment is
+ * checked for drift.
  */
-export const handler = async (): Promise<{ stalled: RequeueSummary } & ReconcileSummary> => {
-  const deps = reconcileDepsFromEnv();
-  const stalled = await requeueStalledDeployments(deps);
-  return { stalled, ...(await reconcile(deps)) };
-};
+export const handler = (): Promise<ScheduledReconcileSummary> => scheduledReconcile(reconcileDepsFromEnv());

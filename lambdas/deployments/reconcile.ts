@@ -48,6 +48,15 @@ export interface ReconcileSummary {
   readonly failed: number;
 }
 
+/** What one scheduled run did: the stalled deployments it re-sent, then the drift check. */
+export type ScheduledReconcileSummary = { readonly stalled: RequeueSummary } & ReconcileSummary;
+
+/** One scheduled run: re-sends stalled deployments, then checks every completed one for drift. */
+export async function scheduledReconcile(deps: ReconcileDeps): Promise<ScheduledReconcileSummary> {
+  const stalled = await requeueStalledDeployments(deps);
+  return { stalled, ...(await reconcile(deps)) };
+}
+
 /** The audit event type of a drift. */
 export const DRIFT_DETECTED = 'permissionSets.DriftDetected';
 

@@ -25,12 +25,12 @@ const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 function start(
   command: string,
   args: string[],
-  options: { detached?: boolean; port?: string } = {},
+  options: { detached?: boolean; port?: string; env?: NodeJS.ProcessEnv } = {},
 ): Started {
   const home = mkdtempSync(join(tmpdir(), 'staxid-start-'));
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: options.port ?? '0', STAXID_HOME: home },
+    env: { ...process.env, PORT: options.port ?? '0', STAXID_HOME: home, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
@@ -137,6 +137,16 @@ describe('npm start', () => {
     expect(await exitOf(started.child)).toEqual({ code: 1, signal: null });
     expect(started.output()).toContain(
       'staxid could not start: PORT must be a port number from 0 to 65535 (0 picks a free one), e.g. PORT=3001; got "http".',
+    );
+    expect(existsSync(join(started.home, 'dynamodb'))).toBe(false);
+  });
+
+  it('exits 1 with a clear message when STAXID_RECONCILE_MINUTES is not a number of minutes', async () => {
+    const started = start(TSX, ['local/main.ts'], { env: { STAXID_RECONCILE_MINUTES: '0' } });
+
+    expect(await exitOf(started.child)).toEqual({ code: 1, signal: null });
+    expect(started.output()).toContain(
+      'staxid could not start: STAXID_RECONCILE_MINUTES must be a number of minutes from 1 to 1440 between reconcile runs, e.g. STAXID_RECONCILE_MINUTES=5; got "0".',
     );
     expect(existsSync(join(started.home, 'dynamodb'))).toBe(false);
   });

@@ -5,9 +5,10 @@
  * defines a permission set and assigns it to a group on an account type; the deployer puts
  * the role in every account of the type; a member of the group sees it, signs in to the
  * console and gets credentials as long as the permission set allows; accounts joining and
- * leaving the type gain and lose the role; deleting the assignment removes it everywhere.
+ * leaving the type gain and lose the role; the scheduled reconcile audits and repairs a role
+ * changed outside staxid; deleting the assignment removes it everywhere.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -52,6 +53,7 @@ const UPDATED_MAX_SESSION_DURATION = 10_800;
 const DEV = { awsAccountId: '100000000004', name: 'workload-dev' };
 const TEST = { awsAccountId: '100000000005', name: 'workload-test' };
 const PROD = { awsAccountId: '100000000006', name: 'workload-prod' };
+const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 let dynamodb: DynamoDBClient | undefined;
 
@@ -530,6 +532,48 @@ describe('permission sets through the local service', () => {
         [PROD.awsAccountId]: 'DEPLOYMENT_COMPLETE',
       });
       expectStatus(await signIn(PROD.awsAccountId, 'credentials'), 200);
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    'the scheduled reconcile finds a role widened outside staxid, audits the drift and puts the role back',
+    async () => {
+      const deployed = JSON.parse(readFileSync(roleFile(DEV.awsAccountId), 'utf8')) as RoleState;
+      const widened: RoleState = {
+        ...deployed,
+        managedPolicyArns: [...deployed.managedPolicyArns, ADMINISTRATOR_ACCESS],
+      };
+      writeFileSync(roleFile(DEV.awsAccountId), JSON.stringify(widened));
+
+      const summary = await running().reconcile();
+      expect(summary).toMatchObject({ stalled: { requeued: 0, failed: 0 }, drifted: 1, failed: 0 });
+      const repaired = await eventually('the role to be put back', async () => {
+        const role = JSON.parse(readFileSync(roleFile(DEV.awsAccountId), 'utf8')) as RoleState;
+        return role.managedPolicyArns.includes(ADMINISTRATOR_ACCESS) ? undefined : role;
+      });
+      expect(repaired).toEqual(deployed);
+      await deploymentsReach({
+        [DEV.awsAccountId]: 'DEPLOYMENT_COMPLETE',
+        [TEST.awsAccountId]: 'DELETE_COMPLETE',
+        [PROD.awsAccountId]: 'DEPLOYMENT_COMPLETE',
+      });
+      // A second run finds nothing left to repair.
+      expect(await running().reconcile()).toMatchObject({ drifted: 0, failed: 0 });
+
+      await running().flushAudit();
+      const drift = await asAdmin('GET', '/20190206/audit/events?type=permissionSets.DriftDetected');
+      expectStatus(drift, 200);
+      expect((drift.json as { Events: Array<{ detail: unknown }> }).Events).toEqual([
+        expect.objectContaining({
+          detail: {
+            awsAccountId: DEV.awsAccountId,
+            assignmentId: state.assignmentId,
+            roleName: ROLE_NAME,
+            differences: [expect.stringContaining(ADMINISTRATOR_ACCESS)],
+          },
+        }),
+      ]);
     },
     STEP_TIMEOUT,
   );
