@@ -7,7 +7,7 @@ import {
 import { apiHandler } from '@/lambdas/shared/api';
 import { once } from '@/lambdas/shared/deps';
 
-/** POST /20190206/scim-tokens (scim.CreateScimToken): `{Id, Token, CreatedTS}`, the Token shown this once. */
+/** POST /20190206/scim-tokens (scim.CreateScimToken): `{Id, Token, CreatedTS, ExpiresTS}`, the Token shown this once. */
 export function createScimTokenHandler(deps: () => ScimTokenDeps) {
   return apiHandler<CreateScimTokenBody>(
     { operationId: 'scim.CreateScimToken', parseBody: parseCreateScimTokenBody },

@@ -35,7 +35,7 @@ export const SCIM_ROUTES: readonly RouteDefinition[] = [
     handler: 'lambdas/scim/create-scim-token.ts',
     auth: 'bearer',
     summary:
-      'Create a SCIM token (at most 2 active); the token is returned once and stored only as a keyed hash.',
+      'Create a SCIM token (at most 2, expired ones included, until deleted; ExpiresInDays 1–365, default 365); the token is returned once and stored only as a keyed hash.',
     tag: 'SCIM',
     grants: ['table:write', 'token-hash:mac'],
   },
@@ -45,7 +45,7 @@ export const SCIM_ROUTES: readonly RouteDefinition[] = [
     path: '/20190206/scim-tokens',
     handler: 'lambdas/scim/read-scim-tokens.ts',
     auth: 'bearer',
-    summary: 'List the active SCIM tokens, never their secrets.',
+    summary: 'List the SCIM tokens with ExpiresTS and Expired, never their secrets.',
     tag: 'SCIM',
     grants: ['table:read'],
   },

@@ -13,7 +13,7 @@ import {
 } from '@/lambdas/scim/scim-groups';
 import { applyPatch, type PatchTarget, parsePatchRequest } from '@/lambdas/scim/scim-patch';
 import { listResponse, pageOf, project, queryParameter, SCHEMAS } from '@/lambdas/scim/scim-resource';
-import { authenticateScimToken } from '@/lambdas/scim/scim-tokens';
+import { authenticateScimToken, expiredScimTokenDetail } from '@/lambdas/scim/scim-tokens';
 import { parseScimUser } from '@/lambdas/scim/scim-user-schema';
 import {
   createScimUser,
@@ -96,13 +96,17 @@ async function serve(deps: ScimDeps, event: APIGatewayProxyEvent, requestId: str
   const match = PATH.exec(event.path ?? '');
   if (!match?.[1])
     throw new ScimError(404, `No SCIM endpoint at ${event.path}: use /scim/v2/Users or /scim/v2/Groups`);
-  const tokenId = await authenticateScimToken(deps, header(event, 'authorization'));
-  if (tokenId === undefined) {
+  const authentication = await authenticateScimToken(deps, header(event, 'authorization'));
+  if (authentication.outcome === 'expired') {
+    throw new ScimError(401, expiredScimTokenDetail(authentication.expiresTS));
+  }
+  if (authentication.outcome === 'refused') {
     throw new ScimError(
       401,
       'Send a valid SCIM token as "Authorization: Bearer <token>" (an Admin creates one with POST /20190206/scim-tokens)',
     );
   }
+  const { tokenId } = authentication;
   const method = event.httpMethod.toUpperCase();
   const call: ScimCall = {
     context: { deps, tokenId, requestId, baseUrl: baseUrlOf(event) },

@@ -19,6 +19,11 @@ import { newSecretKey, secretMatches } from '@/lambdas/shared/secrets';
  *   transaction as every create and delete, under the condition `ActiveCount < 2`: two
  *   racing creates cannot make a third token.
  * - Create and delete write their audit event first ("no audit event, no change").
+ * - A token expires `ExpiresInDays` (1–365, default 365) after its creation, as IAM Identity
+ *   Center's do: `ExpiresTS` on the item. Expiry is checked only after the secret matched, so
+ *   only the holder of a genuine token learns that it expired. An expired token still holds
+ *   one of the 2 slots until it is deleted. Items written before expiry existed have no
+ *   `ExpiresTS` and never expire.
  */
 
 /** IAM Identity Center's limit, kept so that rotation works the same way. */
@@ -30,6 +35,9 @@ const TOKEN_PATTERN =
 const TOKEN_KIND = 'SCIMTOKEN';
 const COUNTER_KEY = { PK: 'SCIMTOKENS', SK: 'COUNTER' } as const;
 const MAX_DESCRIPTION = 256;
+/** IAM Identity Center's SCIM tokens live one year: ours by default too, and never longer. */
+export const MAX_SCIM_TOKEN_DAYS = 365;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A SCIM token as the API shows it: never its secret nor its hash. */
 export interface ScimToken {
@@ -37,32 +45,66 @@ export interface ScimToken {
   readonly Description?: string;
   readonly CreatedBy: string;
   readonly CreatedTS: string;
+  /** When the token stops authenticating; absent on tokens created before expiry existed (they never expire). */
+  readonly ExpiresTS?: string;
 }
 
-/** The body of CreateScimToken: an optional note on where the token is used. */
+/** A SCIM token as ReadScimTokens lists it: whether it has expired, by the service's clock. */
+export interface ListedScimToken extends ScimToken {
+  readonly Expired: boolean;
+}
+
+/** The body of CreateScimToken: an optional note on where the token is used, and its lifetime. */
 export interface CreateScimTokenBody {
   readonly Description?: string;
+  /** @default MAX_SCIM_TOKEN_DAYS */
+  readonly ExpiresInDays?: number;
 }
 
-/** Checks CreateScimToken's JSON body (none, `{}` or `{Description}`). */
+/** Checks CreateScimToken's JSON body (none, `{}`, `{Description}`, `{ExpiresInDays}` or both). */
 export function parseCreateScimTokenBody(body: unknown): CreateScimTokenBody {
   if (body === undefined) return {};
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('Body', 'must be a JSON object such as {"Description": "Okta"}');
   }
-  const { Description: description, ...rest } = body as Record<string, unknown>;
+  const { Description: description, ExpiresInDays: expiresInDays, ...rest } = body as Record<string, unknown>;
   const [unknown] = Object.keys(rest);
   if (unknown !== undefined) {
-    throw new ValidationError(`Body.${unknown}`, 'is not a field of CreateScimToken: send only Description');
+    throw new ValidationError(
+      `Body.${unknown}`,
+      'is not a field of CreateScimToken: send only Description and ExpiresInDays',
+    );
   }
-  if (description === undefined) return {};
+  return {
+    ...(description !== undefined && { Description: parseDescription(description) }),
+    ...(expiresInDays !== undefined && { ExpiresInDays: parseExpiresInDays(expiresInDays) }),
+  };
+}
+
+function parseDescription(description: unknown): string {
   if (typeof description !== 'string' || description.length > MAX_DESCRIPTION) {
     throw new ValidationError(
       'Body.Description',
       `must be a string of at most ${MAX_DESCRIPTION} characters`,
     );
   }
-  return { Description: description };
+  return description;
+}
+
+function parseExpiresInDays(days: unknown): number {
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_SCIM_TOKEN_DAYS) {
+    throw new ValidationError(
+      'Body.ExpiresInDays',
+      `must be a whole number of days from 1 to ${MAX_SCIM_TOKEN_DAYS} (a JSON number such as 90; leave it out for ${MAX_SCIM_TOKEN_DAYS})`,
+    );
+  }
+  return days;
+}
+
+/** Whether a token with this `ExpiresTS` no longer authenticates at `now` (an unreadable date counts as expired). */
+function isExpired(expiresTS: string, now: Date): boolean {
+  const expiry = Date.parse(expiresTS);
+  return Number.isNaN(expiry) || now.getTime() > expiry;
 }
 
 function tokenKey(id: string) {
@@ -75,7 +117,13 @@ function toScimToken(item: Record<string, unknown>): ScimToken {
     ...(typeof item.Description === 'string' && { Description: item.Description }),
     CreatedBy: String(item.CreatedBy),
     CreatedTS: String(item.CreatedTS),
+    ...(typeof item.ExpiresTS === 'string' && { ExpiresTS: item.ExpiresTS }),
   };
+}
+
+function toListedScimToken(item: Record<string, unknown>, now: Date): ListedScimToken {
+  const token = toScimToken(item);
+  return { ...token, Expired: token.ExpiresTS !== undefined && isExpired(token.ExpiresTS, now) };
 }
 
 function target(id: string): AuditTarget {
@@ -91,12 +139,15 @@ export async function createScimToken(
 ): Promise<ScimToken & { Token: string }> {
   const id = newId();
   const secret = newSecretKey(SECRET_LENGTH);
-  const now = deps.clock.now().toISOString();
+  const created = deps.clock.now();
+  const now = created.toISOString();
+  const days = body.ExpiresInDays ?? MAX_SCIM_TOKEN_DAYS;
   const token: ScimToken = {
     Id: id,
     ...(body.Description !== undefined && { Description: body.Description }),
     CreatedBy: caller.id,
     CreatedTS: now,
+    ExpiresTS: new Date(created.getTime() + days * DAY_MS).toISOString(),
   };
   await assertSlotFree(deps);
   const hash = await deps.hasher.hash(secret);
@@ -105,6 +156,7 @@ export async function createScimToken(
       type: 'scim.CreateScimToken',
       actor: caller,
       targets: [target(id)],
+      detail: { ExpiresTS: token.ExpiresTS, ExpiresInDays: days },
       requestId,
       time: deps.clock.now(),
     }),
@@ -139,14 +191,19 @@ export async function createScimToken(
     await sendRetryingConflicts(deps, write);
   } catch (error) {
     await auditFailure(deps, 'scim.CreateScimToken', caller, id, requestId);
-    if (isConditionFailure(error)) throw tooManyTokens();
+    if (isConditionFailure(error)) throw await tooManyTokens(deps);
     throw error;
   }
   return { ...token, Token: `scim_${id}_${secret}` };
 }
 
-/** ReadScimTokens: the active tokens, oldest first. */
-export async function readScimTokens(deps: ScimTokenDeps): Promise<ScimToken[]> {
+/** ReadScimTokens: the active tokens, oldest first, each saying whether it has expired. */
+export async function readScimTokens(deps: ScimTokenDeps): Promise<ListedScimToken[]> {
+  const now = deps.clock.now();
+  return (await readTokenItems(deps)).map((item) => toListedScimToken(item, now));
+}
+
+async function readTokenItems(deps: ScimTokenDeps): Promise<Record<string, unknown>[]> {
   const { Items: items = [] } = await deps.db.doc.send(
     new QueryCommand({
       TableName: deps.db.tableName,
@@ -155,7 +212,7 @@ export async function readScimTokens(deps: ScimTokenDeps): Promise<ScimToken[]> 
       ExpressionAttributeValues: { ':kind': TOKEN_KIND },
     }),
   );
-  return items.map(toScimToken);
+  return items;
 }
 
 /** DeleteScimToken: the token stops working at once (the next request with it gets 401). */
@@ -214,22 +271,45 @@ export async function deleteScimToken(
 }
 
 /**
- * The id of the token an `Authorization` header carries, or undefined when it carries none
- * that is valid: one GetItem, then a constant-time comparison of the secret's keyed hash.
+ * What the `Authorization` header of a SCIM request proved: a live token (its id), a genuine
+ * token past its expiry (the holder may be told so), or nothing (refused without saying why).
+ */
+export type ScimTokenAuthentication =
+  | { readonly outcome: 'authenticated'; readonly tokenId: string }
+  | { readonly outcome: 'expired'; readonly tokenId: string; readonly expiresTS: string }
+  | { readonly outcome: 'refused' };
+
+const REFUSED: ScimTokenAuthentication = { outcome: 'refused' };
+
+/**
+ * Checks the token an `Authorization` header carries: one GetItem, then a constant-time
+ * comparison of the secret's keyed hash, and only then its expiry, so that only the holder of
+ * a genuine token learns that it expired. An unknown id is refused without hashing: ids are
+ * random UUIDs, knowing that one exists is of no use without its 40-character secret, and a
+ * hash for every junk request would be a KMS call in AWS (cost, and the account's KMS quota).
  */
 export async function authenticateScimToken(
-  deps: Pick<ScimTokenDeps, 'db' | 'hasher'>,
+  deps: Pick<ScimTokenDeps, 'db' | 'hasher' | 'clock'>,
   authorization: string | undefined,
-): Promise<string | undefined> {
+): Promise<ScimTokenAuthentication> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   const parts = match?.[1] === undefined ? null : TOKEN_PATTERN.exec(match[1]);
   const [, id, secret] = parts ?? [];
-  if (id === undefined || secret === undefined) return undefined;
+  if (id === undefined || secret === undefined) return REFUSED;
   const { Item: item } = await deps.db.doc.send(
     new GetCommand({ TableName: deps.db.tableName, Key: tokenKey(id), ConsistentRead: true }),
   );
-  if (typeof item?.SecretHash !== 'string') return undefined;
-  return (await secretMatches(deps.hasher, secret, item.SecretHash)) ? id : undefined;
+  if (typeof item?.SecretHash !== 'string') return REFUSED;
+  if (!(await secretMatches(deps.hasher, secret, item.SecretHash))) return REFUSED;
+  if (typeof item.ExpiresTS === 'string' && isExpired(item.ExpiresTS, deps.clock.now())) {
+    return { outcome: 'expired', tokenId: id, expiresTS: item.ExpiresTS };
+  }
+  return { outcome: 'authenticated', tokenId: id };
+}
+
+/** The SCIM `detail` for an expired token: what the identity provider's administrator must do. */
+export function expiredScimTokenDetail(expiresTS: string): string {
+  return `This SCIM token expired on ${expiresTS}: an Admin creates a new one in staxid (POST /20190206/scim-tokens), pastes it into the identity provider's provisioning settings as the API token, then deletes the expired one`;
 }
 
 /** Sends a transaction, again when DynamoDB cancelled it for a concurrent one (not for a failed condition). */
@@ -261,13 +341,17 @@ async function assertSlotFree(deps: ScimTokenDeps): Promise<void> {
     new GetCommand({ TableName: deps.db.tableName, Key: COUNTER_KEY, ConsistentRead: true }),
   );
   if (typeof counter?.ActiveCount === 'number' && counter.ActiveCount >= MAX_ACTIVE_SCIM_TOKENS) {
-    throw tooManyTokens();
+    throw await tooManyTokens(deps);
   }
 }
 
-function tooManyTokens(): InvalidStateError {
+/** The refusal at the limit, naming the expired tokens: those are the ones to delete. */
+async function tooManyTokens(deps: ScimTokenDeps): Promise<InvalidStateError> {
+  const expired = (await readScimTokens(deps)).filter((token) => token.Expired);
+  const names = expired.map((token) => `${token.Id} (expired on ${token.ExpiresTS})`);
+  const hint = names.length === 0 ? '' : `; expired, still counted until deleted: ${names.join(', ')}`;
   return new InvalidStateError(
-    `There are already ${MAX_ACTIVE_SCIM_TOKENS} active SCIM tokens, the most allowed: delete one (DELETE /20190206/scim-tokens/{id}) before creating another`,
+    `There are already ${MAX_ACTIVE_SCIM_TOKENS} active SCIM tokens, the most allowed: delete one (DELETE /20190206/scim-tokens/{id}) before creating another${hint}`,
   );
 }
 

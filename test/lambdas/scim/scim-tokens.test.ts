@@ -32,7 +32,12 @@ describe('SCIM tokens', () => {
       caller: ADMIN,
     });
     expect(created.status).toBe(201);
-    const { Id, Token, CreatedTS } = created.body as { Id: string; Token: string; CreatedTS: string };
+    const { Id, Token, CreatedTS, ExpiresTS } = created.body as {
+      Id: string;
+      Token: string;
+      CreatedTS: string;
+      ExpiresTS: string;
+    };
     expect(Token).toMatch(new RegExp(`^scim_${Id}_[A-Za-z0-9]{40}$`));
     expect(Date.parse(CreatedTS)).not.toBeNaN();
 
@@ -45,7 +50,7 @@ describe('SCIM tokens', () => {
 
     const listed = await invoke(h.tokens.read, { caller: ADMIN });
     expect(listed.body).toEqual({
-      ScimTokens: [{ Id, Description: 'Okta', CreatedBy: ADMIN.id, CreatedTS }],
+      ScimTokens: [{ Id, Description: 'Okta', CreatedBy: ADMIN.id, CreatedTS, ExpiresTS, Expired: false }],
     });
     expect(JSON.stringify(listed.body)).not.toContain(secret);
     expect(h.audit.events.map((event) => event.staxEventType)).toContain('scim.CreateScimToken');
