@@ -29,6 +29,7 @@ import { accountsPage } from './pages/accounts';
 import { auditPage } from './pages/audit';
 import { accountTypesPage, groupsPage } from './pages/groups';
 import { permissionSetsPage } from './pages/permission-sets';
+import { scimPage } from './pages/scim';
 import { supportPage } from './pages/support';
 import { tokensPage } from './pages/tokens';
 import { usersPage } from './pages/users';
@@ -49,6 +50,7 @@ const ROUTES: readonly Route[] = [
   { path: '#/permission-sets', title: 'Permission sets', page: permissionSetsPage },
   { path: '#/api-tokens', title: 'API tokens', page: tokensPage },
   { path: '#/support', title: 'Support access', page: supportPage },
+  { path: '#/scim', title: 'SCIM provisioning', page: scimPage, adminOnly: true },
   { path: '#/audit', title: 'Audit log', page: auditPage, adminOnly: true },
 ];
 

@@ -1,6 +1,7 @@
 import type { PageContext } from '../context';
 import { errorText, keepFocusIn, openDialog } from '../dialog';
 import { field, h, notice, replace, table } from '../dom';
+import { secretShownOnce } from '../secret';
 
 /** An API token as `GET /20190206/api-tokens` lists it (never with its secret). */
 interface ApiToken {
@@ -101,31 +102,18 @@ function createTokenForm(context: PageContext, main: HTMLElement, status: HTMLEl
       })
       .then(async ({ ApiTokens: [created] }) => {
         await tokensPage(main, context);
-        if (created) main.querySelector('[aria-live]')?.replaceChildren(secretOnce(created));
+        if (!created) return;
+        main.querySelector('[aria-live]')?.replaceChildren(
+          secretShownOnce({
+            title: `Token ${created.Name} is created`,
+            details: [['AccessKey', created.AccessKey]],
+            secretLabel: 'SecretKey',
+            secret: created.SecretKey,
+            testId: 'secret-key',
+          }),
+        );
       })
       .catch((error: unknown) => replace(status, notice('error', errorText(error))));
   });
   return form;
-}
-
-/** The new token's keys: the SecretKey is never shown again, so it can be copied right here. */
-function secretOnce(token: ApiToken & { SecretKey: string }): HTMLElement {
-  const copied = h('span', { role: 'status' });
-  const copy = (): void => {
-    navigator.clipboard.writeText(token.SecretKey).then(
-      () => replace(copied, 'Copied.'),
-      () => replace(copied, 'The browser did not allow copying: select the key and copy it.'),
-    );
-  };
-  return h(
-    'section',
-    { class: 'notice secret', 'aria-label': 'The new token' },
-    h('h2', {}, `Token ${token.Name} is created`),
-    h('p', {}, 'Copy the SecretKey now: staxid keeps only a hash of it and will not show it again.'),
-    h('p', {}, 'AccessKey: ', h('code', {}, token.AccessKey)),
-    h('p', {}, 'SecretKey: ', h('code', { 'data-testid': 'secret-key' }, token.SecretKey), ' '),
-    h('button', { type: 'button', class: 'secondary', onclick: copy }, 'Copy the SecretKey'),
-    ' ',
-    copied,
-  );
 }

@@ -1,0 +1,44 @@
+import { h, replace } from './dom';
+
+/** What a create operation answers once and staxid never shows again. */
+export interface ShownOnce {
+  /** The heading, e.g. "Token ci is created". */
+  readonly title: string;
+  /** Where the secret goes, after "Copy … now: staxid keeps only a hash of it and will not show it again." */
+  readonly use?: string;
+  /** Identifiers shown beside the secret (label → value). */
+  readonly details: ReadonlyArray<readonly [string, string]>;
+  /** The secret's name, e.g. "SecretKey". */
+  readonly secretLabel: string;
+  readonly secret: string;
+  /** The test id of the element holding the secret. */
+  readonly testId: string;
+}
+
+/** A new secret, with a copy button: the only time a person can see it. */
+export function secretShownOnce(shown: ShownOnce): HTMLElement {
+  const copied = h('span', { role: 'status' });
+  const copy = (): void => {
+    navigator.clipboard.writeText(shown.secret).then(
+      () => replace(copied, 'Copied.'),
+      () =>
+        replace(copied, `The browser did not allow copying: select the ${shown.secretLabel} and copy it.`),
+    );
+  };
+  return h(
+    'section',
+    { class: 'notice secret', 'aria-label': shown.title },
+    h('h2', {}, shown.title),
+    h(
+      'p',
+      {},
+      `Copy the ${shown.secretLabel} now: staxid keeps only a hash of it and will not show it again.`,
+      shown.use ? ` ${shown.use}` : '',
+    ),
+    ...shown.details.map(([label, value]) => h('p', {}, `${label}: `, h('code', {}, value))),
+    h('p', {}, `${shown.secretLabel}: `, h('code', { 'data-testid': shown.testId }, shown.secret), ' '),
+    h('button', { type: 'button', class: 'secondary', onclick: copy }, `Copy the ${shown.secretLabel}`),
+    ' ',
+    copied,
+  );
+}
