@@ -61,6 +61,8 @@ export interface ScimHarness {
     readonly read: ReturnType<typeof readScimTokensHandler>;
     readonly remove: ReturnType<typeof deleteScimTokenHandler>;
   };
+  /** Deletes every SCIM token as an Admin, so that a test starts below the limit of two. */
+  deleteAllTokens(): Promise<void>;
   /** Every item of the table. */
   items(): Promise<Record<string, unknown>[]>;
   drop(): Promise<void>;
@@ -121,6 +123,17 @@ export async function createScimHarness(options: { directory?: UserDirectory } =
         body: result.body === '' ? {} : JSON.parse(result.body),
         headers: (result.headers ?? {}) as Record<string, string>,
       };
+    },
+    deleteAllTokens: async () => {
+      const listed = await invoke(tokens.read, { caller: ADMIN });
+      for (const token of (listed.body as { ScimTokens: { Id: string }[] }).ScimTokens) {
+        const response = await invoke(tokens.remove, {
+          method: 'DELETE',
+          pathParameters: { id: token.Id },
+          caller: ADMIN,
+        });
+        expect(response.status).toBe(200);
+      }
     },
     items: async () => {
       const { Items: items = [] } = await table.doc.send(

@@ -18,15 +18,7 @@ afterAll(() => h.drop());
 
 beforeEach(async () => {
   clock.time = START;
-  const listed = await invoke(h.tokens.read, { caller: ADMIN });
-  for (const token of (listed.body as { ScimTokens: { Id: string }[] }).ScimTokens) {
-    const response = await invoke(h.tokens.remove, {
-      method: 'DELETE',
-      pathParameters: { id: token.Id },
-      caller: ADMIN,
-    });
-    expect(response.status).toBe(200);
-  }
+  await h.deleteAllTokens();
 });
 
 interface CreatedToken {

@@ -10,19 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.drop());
 
-async function deleteAllTokens(): Promise<void> {
-  const listed = await invoke(h.tokens.read, { caller: ADMIN });
-  for (const token of (listed.body as { ScimTokens: { Id: string }[] }).ScimTokens) {
-    const response = await invoke(h.tokens.remove, {
-      method: 'DELETE',
-      pathParameters: { id: token.Id },
-      caller: ADMIN,
-    });
-    expect(response.status).toBe(200);
-  }
-}
-
-beforeEach(deleteAllTokens);
+beforeEach(() => h.deleteAllTokens());
 
 describe('SCIM tokens', () => {
   it('returns the token once, stores only its keyed hash, and lists it without a secret', async () => {
