@@ -6,7 +6,7 @@ import { json } from '@/lambdas/shared/http';
 import { logger as defaultLogger, errorFields, type Logger } from '@/lambdas/shared/logger';
 import { assertAllowed, type Caller, OPERATION_ACCESS, type OperationId } from '@/lambdas/shared/permissions';
 import { isStaxRole } from '@/lambdas/shared/roles';
-import { assertMatchesSchema, type CoreSchemaName } from '@/lambdas/shared/spec-validator';
+import { assertMatchesSchema, type RequestValidator } from '@/lambdas/shared/spec-validator';
 
 /**
  * The HTTP pipeline every API handler runs through, as middy middlewares:
@@ -40,8 +40,12 @@ export interface ApiResponse {
 
 export interface OperationOptions<Body = unknown> {
   readonly operationId: OperationId;
-  /** The spec schema the JSON body must match; without it (nor `parseBody`), a body is refused. */
-  readonly requestSchema?: CoreSchemaName;
+  /**
+   * The precompiled validator of the spec schema the JSON body must match (imported by name
+   * from lambdas/shared/generated/request-validators.ts); without it (nor `parseBody`), a
+   * body is refused.
+   */
+  readonly requestSchema?: RequestValidator;
   /**
    * For a body outside the Stax spec: checks the parsed JSON, `undefined` when the request
    * has none (throwing a ValidationError that names the field), and returns it typed.
@@ -141,7 +145,7 @@ const authorize = (operationId: OperationId): MiddlewareObj<ApiEvent, APIGateway
 });
 
 const validateBody = (
-  schema: CoreSchemaName | undefined,
+  schema: RequestValidator | undefined,
   parseBody: ((body: unknown) => unknown) | undefined,
 ): MiddlewareObj<ApiEvent, APIGatewayProxyResult> => ({
   before: (request) => {

@@ -1,6 +1,8 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
+import * as generated from '@/lambdas/shared/generated/request-validators';
+import type { RequestValidator } from '@/lambdas/shared/spec-validator';
 import coreSpec from '@/spec/stax-core-identity-20190206.openapi.json';
 
 /**
@@ -60,6 +62,16 @@ export function requestSchemaNames(): CoreSchemaName[] {
 /** The export name of a schema's validator in the generated module (`teams.CreateUser` → `teams_CreateUser`). */
 export function validatorExportName(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/**
+ * The precompiled request validator of a schema, by its spec name, for tests and tools
+ * (handlers import theirs by export name, so that each bundle carries one validator).
+ */
+export function requestValidatorOf(name: CoreSchemaName): RequestValidator | undefined {
+  return (generated as unknown as Readonly<Record<string, RequestValidator | undefined>>)[
+    validatorExportName(name)
+  ];
 }
 
 /** The source of lambdas/shared/generated/request-validators.ts: deterministic, so a test can compare. */

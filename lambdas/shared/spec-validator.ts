@@ -1,34 +1,25 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { ValidationError } from '@/lambdas/shared/errors';
-import * as generated from '@/lambdas/shared/generated/request-validators';
-import type { CoreSchemaName } from '@/lambdas/shared/spec-schemas';
 
 /**
  * Request validation against the reference Stax spec (copied verbatim into spec/), with
  * validators precompiled from it (scripts/generate-request-validators.ts): the Lambdas
- * bundle neither ajv nor the spec. Responses are checked against the spec in the tests
+ * bundle neither ajv nor the spec. Each handler imports the one validator of its request
+ * body from lambdas/shared/generated/request-validators.ts, so that its bundle carries that
+ * validator only, not all of them. Responses are checked against the spec in the tests
  * (lambdas/shared/spec-schemas.ts).
  */
 
-export type { CoreSchemaName };
-
-const REQUEST_VALIDATORS = generated as unknown as Readonly<Record<string, ValidateFunction | undefined>>;
-
-function validatorFor(name: CoreSchemaName): ValidateFunction {
-  const validate = REQUEST_VALIDATORS[name.replace(/[^A-Za-z0-9_]/g, '_')];
-  if (!validate)
-    throw new Error(`no precompiled request validator for ${name}: is it a request body of the spec?`);
-  return validate;
-}
+/** A precompiled validator of the generated module: true when the body matches, else `errors` says why. */
+export type RequestValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** Checks a request body; throws a ValidationError naming the first offending field, with what it must be. */
-export function assertMatchesSchema(name: CoreSchemaName, value: unknown, root = 'Body'): void {
-  const validate = validatorFor(name);
+export function assertMatchesSchema(validate: RequestValidator, value: unknown, root = 'Body'): void {
   if (validate(value)) return;
   const errors = validate.errors ?? [];
   // A failed anyOf/oneOf explains the problem better than the branch errors that precede it.
   const chosen = errors.find((error) => error.keyword === 'anyOf' || error.keyword === 'oneOf') ?? errors[0];
-  if (!chosen) throw new ValidationError(root, `does not match ${name}`);
+  if (!chosen) throw new ValidationError(root, 'does not match the request schema of this operation');
   throw toValidationError(chosen, root);
 }
 

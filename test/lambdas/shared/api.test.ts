@@ -1,6 +1,7 @@
 import { apiHandler, MAX_BODY_BYTES, publicHandler } from '@/lambdas/shared/api';
 import { AuditWriteError } from '@/lambdas/shared/audit';
 import { NotFoundError } from '@/lambdas/shared/errors';
+import { teams_CreateGroup } from '@/lambdas/shared/generated/request-validators';
 import type { Logger } from '@/lambdas/shared/logger';
 import { ADMIN, apiEvent, invoke, lambdaContext, READONLY, USER } from '@/test/support/api-event';
 
@@ -11,7 +12,7 @@ function silentLogger(): Logger & { errors: string[] } {
 
 const echo = (logger = silentLogger()) =>
   apiHandler(
-    { operationId: 'teams.CreateGroup', requestSchema: 'teams.CreateGroup', logger },
+    { operationId: 'teams.CreateGroup', requestSchema: teams_CreateGroup, logger },
     async (request) => ({
       body: {
         caller: request.caller,

@@ -1,9 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROUTES } from '@/lambdas/routes';
 import { ValidationError } from '@/lambdas/shared/errors';
-import { requestSchemaNames, requestValidatorsSource, schemaErrors } from '@/lambdas/shared/spec-schemas';
+import type { OperationId } from '@/lambdas/shared/permissions';
+import {
+  type CoreSchemaName,
+  requestSchemaNames,
+  requestValidatorOf,
+  requestValidatorsSource,
+  schemaErrors,
+  validatorExportName,
+} from '@/lambdas/shared/spec-schemas';
 import { assertMatchesSchema } from '@/lambdas/shared/spec-validator';
+import coreSpec from '@/spec/stax-core-identity-20190206.openapi.json';
 import { REPO_ROOT } from '@/test/support/config';
+
+function validatorOf(name: CoreSchemaName) {
+  const validate = requestValidatorOf(name);
+  if (!validate) throw new Error(`no precompiled request validator for ${name}`);
+  return validate;
+}
 
 function refusal(fn: () => void): string {
   try {
@@ -18,7 +34,7 @@ function refusal(fn: () => void): string {
 describe('assertMatchesSchema (requests)', () => {
   it('accepts a body that matches', () => {
     expect(() =>
-      assertMatchesSchema('teams.CreateUser', {
+      assertMatchesSchema(validatorOf('teams.CreateUser'), {
         Email: 'a.person@example.com',
         FirstName: 'A',
         LastName: 'Person',
@@ -27,15 +43,15 @@ describe('assertMatchesSchema (requests)', () => {
   });
 
   it('refuses fields the schema does not list, even where the spec leaves objects open', () => {
-    expect(refusal(() => assertMatchesSchema('teams.CreateGroup', { Name: 'DevOps', Extra: true }))).toBe(
-      'Body.Extra: is not a known field: remove it or check the spelling',
-    );
+    expect(
+      refusal(() => assertMatchesSchema(validatorOf('teams.CreateGroup'), { Name: 'DevOps', Extra: true })),
+    ).toBe('Body.Extra: is not a known field: remove it or check the spelling');
   });
 
   it('names nested fields by their path', () => {
     expect(
       refusal(() =>
-        assertMatchesSchema('teams.UpdateGroupMembers', {
+        assertMatchesSchema(validatorOf('teams.UpdateGroupMembers'), {
           AddMembers: [{ UserId: 'not-a-uuid', GroupId: 'x' }],
         }),
       ),
@@ -47,7 +63,7 @@ describe('assertMatchesSchema (requests)', () => {
   it('lists the accepted values of an enum', () => {
     expect(
       refusal(() =>
-        assertMatchesSchema('teams.CreateUser', {
+        assertMatchesSchema(validatorOf('teams.CreateUser'), {
           Email: 'a@example.com',
           FirstName: 'A',
           LastName: 'B',
@@ -62,7 +78,7 @@ describe('assertMatchesSchema (requests)', () => {
   it('explains a map object missing its combination of fields', () => {
     expect(
       refusal(() =>
-        assertMatchesSchema('accounts.UpdateAccountTypeAccess', {
+        assertMatchesSchema(validatorOf('accounts.UpdateAccountTypeAccess'), {
           AddRoles: [{ GroupName: 'DevOps', RoleName: 'admin' }],
         }),
       ),
@@ -96,15 +112,37 @@ describe('the precompiled request validators', () => {
     expect(requestSchemaNames()).toEqual(
       expect.arrayContaining(['teams.CreateUser', 'accounts.UpdateAccountTypeAccess']),
     );
-    for (const name of requestSchemaNames()) {
-      expect(() => assertMatchesSchema(name, {})).not.toThrow(/no precompiled request validator/);
+    for (const name of requestSchemaNames()) expect(requestValidatorOf(name)).toBeInstanceOf(Function);
+  });
+
+  it('are each imported by the handler of the operation that takes that body, and by no other', () => {
+    const handlers = new Map(ROUTES.map((route) => [route.operationId, route.handler]));
+    const expected = Object.values(coreSpec.paths).flatMap((operations) =>
+      Object.values(operations as Record<string, { operationId?: string; requestBody?: unknown }>).flatMap(
+        (operation) => {
+          const ref = JSON.stringify(operation.requestBody ?? null).match(
+            /"#\/components\/schemas\/([^"]+)"/,
+          );
+          const handler = operation.operationId && handlers.get(operation.operationId as OperationId);
+          return ref?.[1] && handler ? [[handler, validatorExportName(ref[1])]] : [];
+        },
+      ),
+    );
+    expect(expected.length).toBeGreaterThanOrEqual(11);
+    for (const [handler, validator] of expected) {
+      const source = readFileSync(join(REPO_ROOT, handler ?? ''), 'utf8');
+      expect([handler, source.match(/requestSchema: (\w+)/)?.[1]]).toEqual([handler, validator]);
     }
   });
 
   it('check formats as the spec says', () => {
     expect(
       refusal(() =>
-        assertMatchesSchema('teams.CreateUser', { Email: 'not-an-email', FirstName: 'A', LastName: 'B' }),
+        assertMatchesSchema(validatorOf('teams.CreateUser'), {
+          Email: 'not-an-email',
+          FirstName: 'A',
+          LastName: 'B',
+        }),
       ),
     ).toBe('Body.Email: must match format "email"');
   });
