@@ -35,6 +35,8 @@ export interface DeploymentItem {
   readonly RequestedAt: string;
   /** The `*_REQUESTED` status a run started from, so that a failed run can put it back. */
   readonly RequestedStatus?: DeploymentStatus;
+  /** How often the reconcile re-sent this request after its run was abandoned (requeueStalledDeployments). */
+  readonly Resends?: number;
   readonly ModifiedTS: string;
   readonly Version: number;
 }

@@ -15,6 +15,7 @@ import {
   type DeploymentQueue,
 } from '@/lambdas/deployments/messages';
 import { desiredRole, planRole, type RoleChange } from '@/lambdas/deployments/role-model';
+import { aggregateAssignment } from '@/lambdas/deployments/run-deployment';
 import { REQUEUE_AFTER_MINUTES } from '@/lambdas/permission-sets/deployments-not-queued';
 import { type AuditSink, auditEvent } from '@/lambdas/shared/audit';
 import type { Clock, Db } from '@/lambdas/shared/db';
@@ -159,10 +160,19 @@ function describe(change: RoleChange): string {
 export interface RequeueSummary {
   readonly requeued: number;
   readonly failed: number;
+  /** Abandoned runs re-sent MAX_ABANDONED_RESENDS times already: recorded as failed instead. */
+  readonly gaveUp: number;
 }
 
 const REQUESTED = new Set<DeploymentStatus>(['CREATE_REQUESTED', 'UPDATE_REQUESTED', 'DELETE_REQUESTED']);
 const IN_PROGRESS = new Set<DeploymentStatus>(['DEPLOYMENT_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
+
+/**
+ * Re-sends of one abandoned run before the reconcile records it as failed instead: a run that
+ * kills its worker every time (a timeout, out of memory) would otherwise hold its account's
+ * FIFO group for five deliveries every hour, forever, with the role changes behind it waiting.
+ */
+export const MAX_ABANDONED_RESENDS = 3;
 
 /**
  * Sends again the message of every deployment that waits for a message nobody will deliver,
@@ -170,24 +180,36 @@ const IN_PROGRESS = new Set<DeploymentStatus>(['DEPLOYMENT_IN_PROGRESS', 'DELETE
  * - `*_REQUESTED` more than REQUEUE_AFTER_MINUTES after it was requested: its message was
  *   lost (the API's enqueue failed after the items were written, a 503) or never arrived;
  * - `*_IN_PROGRESS` untouched for ABANDONED_AFTER_MINUTES: the worker was killed on the
- *   message's last delivery, before it could record the outcome.
+ *   message's last delivery, before it could record the outcome. The re-send is counted on
+ *   the item first (`Resends`, conditional on its Version, so a run that has just started
+ *   wins); after MAX_ABANDONED_RESENDS the deployment is recorded `*_FAILED` with the reason
+ *   and its assignment aggregated, as the worker's last delivery would have done.
  * The message carries the item's own RequestedAt, so the worker runs it once and drops any
  * duplicate. Deleted permission sets are included: their roles may still be being removed.
  */
 export async function requeueStalledDeployments(
-  deps: Pick<ReconcileDeps, 'db' | 'queue' | 'clock' | 'logger'>,
+  deps: Pick<ReconcileDeps, 'db' | 'store' | 'queue' | 'clock' | 'logger'>,
 ): Promise<RequeueSummary> {
   const minutesAgo = (minutes: number) =>
     new Date(deps.clock.now().getTime() - minutes * 60_000).toISOString();
   const requestedBefore = minutesAgo(REQUEUE_AFTER_MINUTES);
   const touchedBefore = minutesAgo(ABANDONED_AFTER_MINUTES);
-  const stalled = (item: DeploymentItem) =>
-    (REQUESTED.has(item.Status) && item.RequestedAt <= requestedBefore) ||
-    (IN_PROGRESS.has(item.Status) && item.ModifiedTS <= touchedBefore);
   let requeued = 0;
   let failed = 0;
+  let gaveUp = 0;
   for (const permissionSet of await listPermissionSets(deps.db)) {
-    const messages = (await deploymentsOf(deps.db, permissionSet.Id)).filter(stalled).map(messageOf);
+    const messages: DeploymentMessage[] = [];
+    for (const item of await deploymentsOf(deps.db, permissionSet.Id)) {
+      if (REQUESTED.has(item.Status) && item.RequestedAt <= requestedBefore) {
+        messages.push(messageOf(item));
+      } else if (IN_PROGRESS.has(item.Status) && item.ModifiedTS <= touchedBefore) {
+        if ((item.Resends ?? 0) >= MAX_ABANDONED_RESENDS) {
+          if (await recordAbandoned(deps, item)) gaveUp++;
+        } else if (await countResend(deps, item)) {
+          messages.push(messageOf(item));
+        }
+      }
+    }
     if (messages.length === 0) continue;
     try {
       await deps.queue.enqueue(messages);
@@ -201,8 +223,48 @@ export async function requeueStalledDeployments(
       });
     }
   }
-  deps.logger.info('stalled permission set deployments re-sent', { requeued, failed });
-  return { requeued, failed };
+  deps.logger.info('stalled permission set deployments re-sent', { requeued, failed, gaveUp });
+  return { requeued, failed, gaveUp };
+}
+
+/** Counts a re-send of an abandoned run on its item; false when a run touched the item meanwhile. */
+function countResend(deps: Pick<ReconcileDeps, 'store' | 'clock'>, item: DeploymentItem): Promise<boolean> {
+  return deps.store.putDeployment(
+    {
+      ...item,
+      Resends: (item.Resends ?? 0) + 1,
+      ModifiedTS: deps.clock.now().toISOString(),
+      Version: item.Version + 1,
+    },
+    item.Version,
+  );
+}
+
+/** Records a run abandoned once too often as failed, then aggregates its assignment. */
+async function recordAbandoned(
+  deps: Pick<ReconcileDeps, 'store' | 'clock' | 'logger'>,
+  item: DeploymentItem,
+): Promise<boolean> {
+  const reason = `the worker was stopped (timeout or out of memory) before it finished, ${MAX_ABANDONED_RESENDS + 1} times in a row: see the deployment worker's logs, then RedeployPermissionSetAssignment`;
+  const recorded = await deps.store.putDeployment(
+    {
+      ...item,
+      Status: item.Status.startsWith('DELETE_') ? 'DELETE_FAILED' : 'DEPLOYMENT_FAILED',
+      StatusReason: reason,
+      RequestedStatus: undefined,
+      ModifiedTS: deps.clock.now().toISOString(),
+      Version: item.Version + 1,
+    },
+    item.Version,
+  );
+  if (!recorded) return false;
+  deps.logger.error('permission set deployment abandoned too often: recorded as failed', {
+    permissionSetId: item.PermissionSetId,
+    assignmentId: item.AssignmentId,
+    awsAccountId: item.AwsAccountId,
+  });
+  await aggregateAssignment(deps.store, item.PermissionSetId, item.AssignmentId, deps.clock);
+  return true;
 }
 
 function messageOf(item: DeploymentItem): DeploymentMessage {

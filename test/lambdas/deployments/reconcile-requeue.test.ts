@@ -6,8 +6,9 @@ import {
   type DeploymentMessage,
   type DeploymentQueue,
 } from '@/lambdas/deployments/messages';
-import { requeueStalledDeployments } from '@/lambdas/deployments/reconcile';
+import { MAX_ABANDONED_RESENDS, requeueStalledDeployments } from '@/lambdas/deployments/reconcile';
 import { runDeployment } from '@/lambdas/deployments/run-deployment';
+import { deploymentsOf } from '@/lambdas/permission-sets/assignments';
 import { createAssignmentsHandler } from '@/lambdas/permission-sets/create-assignments';
 import { deleteAssignmentHandler } from '@/lambdas/permission-sets/delete-assignment';
 import { REQUEUE_AFTER_MINUTES } from '@/lambdas/permission-sets/deployments-not-queued';
@@ -79,7 +80,13 @@ function minutesAfterNow(minutes: number) {
 }
 
 function requeueAt(minutes: number) {
-  return requeueStalledDeployments({ db: f.h.deps.db, queue, clock: minutesAfterNow(minutes), logger });
+  return requeueStalledDeployments({
+    db: f.h.deps.db,
+    store: new DynamoDeploymentStore(f.h.deps.db),
+    queue,
+    clock: minutesAfterNow(minutes),
+    logger,
+  });
 }
 
 async function runAll(messages: readonly DeploymentMessage[]) {
@@ -159,7 +166,7 @@ describe('requeueStalledDeployments', () => {
     const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
     queue.down = false;
 
-    expect(await requeueAt(REQUEUE_AFTER_MINUTES - 1)).toEqual({ requeued: 0, failed: 0 });
+    expect(await requeueAt(REQUEUE_AFTER_MINUTES - 1)).toEqual({ requeued: 0, failed: 0, gaveUp: 0 });
     expect(queue.accepted.take()).toEqual([]);
 
     expect(await requeueAt(REQUEUE_AFTER_MINUTES + 1)).toMatchObject({ failed: 0 });
@@ -247,6 +254,48 @@ describe('requeueStalledDeployments', () => {
     await runAll(removal);
     expect(await assignmentStatus(set.Id, assignmentId)).toBe('DELETE_COMPLETE');
     for (const id of awsAccountIds) expect(accounts.get(id)?.roles.has(set.Name)).toBe(false);
+  });
+
+  it('records a run that kills its worker every time as failed after MAX_ABANDONED_RESENDS re-sends, and a redeploy starts afresh', async () => {
+    const set = await newPermissionSet();
+    const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
+    queue.down = false;
+    await requeueAt(REQUEUE_AFTER_MINUTES + 1);
+    let messages = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+    for (let resend = 1; resend <= MAX_ABANDONED_RESENDS; resend++) {
+      await killedOnLastDelivery(messages);
+      await requeueAt(ABANDONED_AFTER_MINUTES + 1);
+      messages = queue.accepted.take().filter((message) => message.permissionSetId === set.Id);
+      expect(messages).toHaveLength(awsAccountIds.length);
+    }
+    await killedOnLastDelivery(messages);
+
+    const summary = await requeueAt(ABANDONED_AFTER_MINUTES + 1);
+    expect(summary.gaveUp).toBe(awsAccountIds.length);
+    expect(queue.accepted.take().filter((message) => message.permissionSetId === set.Id)).toEqual([]);
+    const deployments = await deploymentsOf(f.h.deps.db, set.Id, assignmentId);
+    expect(deployments.map((deployment) => deployment.Status)).toEqual([
+      'DEPLOYMENT_FAILED',
+      'DEPLOYMENT_FAILED',
+    ]);
+    expect(deployments[0]?.StatusReason).toMatch(
+      /worker was stopped .* 4 times in a row.*RedeployPermissionSetAssignment/,
+    );
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DEPLOYMENT_FAILED');
+    expect(errors.map(([message]) => message)).toContain(
+      'permission set deployment abandoned too often: recorded as failed',
+    );
+
+    // A redeploy is a new request: it is not held to the old count, and the worker converges it.
+    const redeployed = await invoke(f.handlers.redeploy, {
+      method: 'PUT',
+      caller: ADMIN,
+      pathParameters: { permission_set_id: set.Id, assignment_id: assignmentId },
+    });
+    expect(redeployed.status).toBe(200);
+    const fresh = f.queue.take().filter((message) => message.permissionSetId === set.Id);
+    expect((await runAll(fresh)).map((outcome) => outcome.result)).toEqual(['complete', 'complete']);
+    expect(await assignmentStatus(set.Id, assignmentId)).toBe('DEPLOYMENT_COMPLETE');
   });
 
   it('counts and logs what it could not re-send while the queue is still down, and does not throw', async () => {
