@@ -23,7 +23,7 @@ import { newSecretKey, secretMatches } from '@/lambdas/shared/secrets';
  *   Center's do: `ExpiresTS` on the item. Expiry is checked only after the secret matched, so
  *   only the holder of a genuine token learns that it expired. An expired token still holds
  *   one of the 2 slots until it is deleted. Items written before expiry existed have no
- *   `ExpiresTS` and never expire.
+ *   `ExpiresTS`: they expire MAX_SCIM_TOKEN_DAYS after their `CreatedTS`, like a default token.
  */
 
 /** IAM Identity Center's limit, kept so that rotation works the same way. */
@@ -45,8 +45,8 @@ export interface ScimToken {
   readonly Description?: string;
   readonly CreatedBy: string;
   readonly CreatedTS: string;
-  /** When the token stops authenticating; absent on tokens created before expiry existed (they never expire). */
-  readonly ExpiresTS?: string;
+  /** When the token stops authenticating. */
+  readonly ExpiresTS: string;
 }
 
 /** A SCIM token as ReadScimTokens lists it: whether it has expired, by the service's clock. */
@@ -101,6 +101,17 @@ function parseExpiresInDays(days: unknown): number {
   return days;
 }
 
+/**
+ * When a token item stops authenticating: its `ExpiresTS`, or for an item written before
+ * tokens expired, MAX_SCIM_TOKEN_DAYS after its creation (an unreadable date gives an
+ * unreadable expiry, which counts as expired).
+ */
+function expiryOf(item: Record<string, unknown>): string {
+  if (typeof item.ExpiresTS === 'string') return item.ExpiresTS;
+  const created = Date.parse(String(item.CreatedTS));
+  return Number.isNaN(created) ? 'unknown' : new Date(created + MAX_SCIM_TOKEN_DAYS * DAY_MS).toISOString();
+}
+
 /** Whether a token with this `ExpiresTS` no longer authenticates at `now` (an unreadable date counts as expired). */
 function isExpired(expiresTS: string, now: Date): boolean {
   const expiry = Date.parse(expiresTS);
@@ -117,13 +128,13 @@ function toScimToken(item: Record<string, unknown>): ScimToken {
     ...(typeof item.Description === 'string' && { Description: item.Description }),
     CreatedBy: String(item.CreatedBy),
     CreatedTS: String(item.CreatedTS),
-    ...(typeof item.ExpiresTS === 'string' && { ExpiresTS: item.ExpiresTS }),
+    ExpiresTS: expiryOf(item),
   };
 }
 
 function toListedScimToken(item: Record<string, unknown>, now: Date): ListedScimToken {
   const token = toScimToken(item);
-  return { ...token, Expired: token.ExpiresTS !== undefined && isExpired(token.ExpiresTS, now) };
+  return { ...token, Expired: isExpired(token.ExpiresTS, now) };
 }
 
 function target(id: string): AuditTarget {
@@ -301,8 +312,9 @@ export async function authenticateScimToken(
   );
   if (typeof item?.SecretHash !== 'string') return REFUSED;
   if (!(await secretMatches(deps.hasher, secret, item.SecretHash))) return REFUSED;
-  if (typeof item.ExpiresTS === 'string' && isExpired(item.ExpiresTS, deps.clock.now())) {
-    return { outcome: 'expired', tokenId: id, expiresTS: item.ExpiresTS };
+  const expiresTS = expiryOf(item);
+  if (isExpired(expiresTS, deps.clock.now())) {
+    return { outcome: 'expired', tokenId: id, expiresTS };
   }
   return { outcome: 'authenticated', tokenId: id };
 }

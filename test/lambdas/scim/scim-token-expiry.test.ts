@@ -167,7 +167,7 @@ describe('SCIM token expiry', () => {
     expect((await invoke(h.tokens.create, { method: 'POST', caller: ADMIN })).status).toBe(201);
   });
 
-  it('never expires a token written before expiry existed (no ExpiresTS) and lists it without one', async () => {
+  it('expires a token written before expiry existed (no ExpiresTS) a year after it was created, like a default one', async () => {
     const id = '1e9ac000-0000-4000-8000-000000000001';
     const secret = 'L'.repeat(40);
     const createdTS = '2025-01-01T00:00:00.000Z';
@@ -195,10 +195,19 @@ describe('SCIM token expiry', () => {
       }),
     );
 
-    clock.time = new Date('2036-01-01T00:00:00.000Z');
+    const expiresTS = '2026-01-01T00:00:00.000Z';
+    clock.time = new Date(expiresTS);
     expect((await h.scim('GET', '/Users', { token: `scim_${id}_${secret}` })).status).toBe(200);
     expect(await listTokens()).toEqual([
-      { Id: id, CreatedBy: ADMIN.id, CreatedTS: createdTS, Expired: false },
+      { Id: id, CreatedBy: ADMIN.id, CreatedTS: createdTS, ExpiresTS: expiresTS, Expired: false },
+    ]);
+
+    clock.time = new Date(Date.parse(expiresTS) + 1000);
+    const refused = await h.scim('GET', '/Users', { token: `scim_${id}_${secret}` });
+    expect(refused.status).toBe(401);
+    expect(refused.body.detail).toContain(`expired on ${expiresTS}`);
+    expect(await listTokens()).toEqual([
+      { Id: id, CreatedBy: ADMIN.id, CreatedTS: createdTS, ExpiresTS: expiresTS, Expired: true },
     ]);
   });
 });
