@@ -129,7 +129,8 @@ interface HostedUiClient {
 }
 
 /** What the loopback server received: a code, or a refusal to report. */
-type CallbackResult = { readonly code: string } | { readonly error: CliError };
+/** What came to the callback: this login's code, this login's refusal, or an answer for another (or no) login. */
+type CallbackResult = { readonly code: string } | { readonly error: CliError } | { readonly stray: true };
 
 /**
  * Listens on the loopback port, sends the person to the authorize URL, and waits (at most
@@ -156,6 +157,16 @@ async function signInWithBrowser(
       return answerPage(response, 404, 'Not found', 'This is not a staxid sign-in page.');
     // One answer per login: a reload of the callback page must not spend the code twice.
     if (received) return answerPage(response, 409, 'Already received', 'You can close this tab.');
+    // Not this login's: refused, but the login keeps waiting, so a stray or hostile request to
+    // the well-known port cannot end it.
+    if ('stray' in result) {
+      return answerPage(
+        response,
+        400,
+        'Not this sign-in',
+        'This answer does not belong to the staxid login that is waiting (its state differs). You can close this tab.',
+      );
+    }
     received = true;
     if ('error' in result) {
       answerPage(response, 400, 'Sign-in failed', `${result.error.message} You can close this tab.`);
@@ -217,20 +228,14 @@ function authorizationUrl(
 
 /**
  * What a request to the loopback server means: undefined for anything but `GET /callback`
- * (a browser asks for /favicon.ico too); a refusal when `state` is not this sign-in's
- * exactly (another page's redirect, RFC 6749 §10.12) or when the hosted UI sent `error`.
+ * (a browser asks for /favicon.ico too); stray when `state` is not this sign-in's exactly
+ * (another page's redirect, or forged, RFC 6749 §10.12); a refusal when the hosted UI sent `error`.
  */
 function callbackResult(request: IncomingMessage, state: string): CallbackResult | undefined {
   const url = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}`);
   if (request.method !== 'GET' || url.pathname !== '/callback') return undefined;
   const query = url.searchParams;
-  if (query.get('state') !== state) {
-    return {
-      error: new CliError(
-        'The browser came back with a sign-in answer that does not belong to this login (its state differs): run `staxid login --browser` again.',
-      ),
-    };
-  }
+  if (query.get('state') !== state) return { stray: true };
   const error = query.get('error');
   if (error !== null) return { error: new CliError(refusalInWords(error, query.get('error_description'))) };
   const code = query.get('code');

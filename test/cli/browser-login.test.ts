@@ -3,8 +3,9 @@
  * fetch-driven "browser" follows the printed authorize URL to the hosted-UI stand-in
  * (local/hosted-ui.ts, backed by a real cognito-local), posts its sign-in form and follows
  * the redirect to the CLI's loopback server. The session is then used and refreshed as a
- * password sign-in's is; a forged state, an IdP refusal, a timeout and a busy port each end
- * the login with words that say what happened.
+ * password sign-in's is; a callback with a forged state is refused while the login keeps
+ * waiting; an IdP refusal, a timeout and a busy port each end the login with words that say
+ * what happened.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -207,21 +208,26 @@ describe('staxid login --browser', () => {
     }
   });
 
-  it('refuses a callback whose state is not this login’s, and stores nothing', async () => {
+  it('refuses a callback whose state is not this login’s, and keeps waiting for the genuine one', async () => {
     const username = await createUser();
-    const { context, err, visited } = contextWithBrowser((url) =>
-      browse(url, username, (location) => {
-        location.searchParams.set('state', 'forged-state');
-        return location;
-      }),
-    );
+    let stray: BrowserVisit | undefined;
+    const { context, err, visited } = contextWithBrowser(async (url) => {
+      // Another page (or a hostile one) hits the well-known port first, with a code of its own.
+      const forged = new URL(cliCallbackUrl(port));
+      forged.search = new URLSearchParams({ code: 'attacker-code', state: 'forged-state' }).toString();
+      const page = await fetch(forged);
+      stray = { status: page.status, html: await page.text() };
+      return browse(url, username);
+    });
 
     const code = await run(loginArgs(), context);
 
-    expect(code).toBe(1);
-    expect(err.join('\n')).toContain('does not belong to this login (its state differs)');
-    expect((await visited())?.status).toBe(400);
-    expect(() => statSync(join(env.STAXID_CONFIG_DIR ?? '', 'credentials.json'))).toThrow();
+    expect(stray?.status).toBe(400);
+    expect(stray?.html).toContain('does not belong to the staxid login that is waiting');
+    expect(code).toBe(0);
+    expect((await visited())?.status).toBe(200);
+    expect(err.join('\n')).not.toContain('state differs');
+    expect(savedSession()).toMatchObject({ method: 'password', username });
   });
 
   it('says in words why the IdP refused the sign-in', async () => {
