@@ -79,6 +79,15 @@ const httpsUrl = described(
   '"https://staxid.example.com/callback"',
 );
 
+const webAppUrl = described(
+  z
+    .string()
+    .url('must be an absolute URL')
+    .refine((value) => new URL(value).protocol === 'https:', 'must use https'),
+  'an https URL',
+  '"https://tools.example.com/callback"',
+);
+
 const positiveInt = (what: string, example: number, min: number, max: number) =>
   described(
     z
@@ -358,15 +367,19 @@ const configSchema = z
           'the Cognito hosted UI domain prefix',
           '"acme-staxid"',
         ),
+        // The console's own page and the CLI's loopback are registered by the stack: these are
+        // for other web apps that sign in through the console app client, and none by default.
+        // https only: Cognito cannot require PKCE, so a plain-http or localhost callback would
+        // let whatever listens there redeem a code it lured out of a signed-in browser.
         callbackUrls: described(
-          z.array(httpsUrl).min(1, 'must list at least one URL'),
-          'the console app client callback URLs',
-          '["https://staxid.example.com/callback"]',
+          z.array(webAppUrl).default([]),
+          'callback URLs of other web apps on the console app client (the console and CLI are added by the stack)',
+          '["https://tools.example.com/callback"]',
         ),
         logoutUrls: described(
-          z.array(httpsUrl).min(1, 'must list at least one URL'),
-          'the console app client sign-out URLs',
-          '["https://staxid.example.com/"]',
+          z.array(webAppUrl).default([]),
+          'sign-out URLs of other web apps on the console app client (the console is added by the stack)',
+          '["https://tools.example.com/"]',
         ),
         apiThrottle: z
           .object({

@@ -148,14 +148,14 @@ describe('loadConfig', () => {
       (c) => {
         c.identity.callbackUrls = ['http://staxid.example.com/callback'];
       },
-      'staxid.identity.callbackUrls.0: must use https (http only for localhost) (got "http://staxid.example.com/callback"), e.g. "https://staxid.example.com/callback"',
+      'staxid.identity.callbackUrls.0: must use https (got "http://staxid.example.com/callback"), e.g. "https://tools.example.com/callback"',
     ],
     [
-      'no logout URL',
+      'a localhost callback URL (Cognito cannot require PKCE: whatever listens there could redeem a lured code)',
       (c) => {
-        c.identity.logoutUrls = [];
+        c.identity.callbackUrls = ['http://localhost:3000/callback'];
       },
-      'staxid.identity.logoutUrls: must list at least one URL (got []), e.g. ["https://staxid.example.com/"]',
+      'staxid.identity.callbackUrls.0: must use https (got "http://localhost:3000/callback"), e.g. "https://tools.example.com/callback"',
     ],
     [
       'throttle out of range',
