@@ -66,6 +66,15 @@ export const PERMISSION_SET_ROLE_PATH = '/staxid/';
 /** Environment variable that tells a handler the name of staxid's DynamoDB table (set by the stack and the local runtime). */
 export const TABLE_NAME_ENV = 'STAXID_TABLE_NAME';
 
+/**
+ * The header the console distribution's viewer-request function sets to the viewer's IP
+ * address, replacing any value the viewer sent (ADR 0019). Behind CloudFront the API's own
+ * source IP is an edge address; this one names the viewer. A request sent straight to the
+ * API can claim any value: the WAF trusts it only with the edge secret, and the audit trail
+ * records it beside the source IP as the address the request claims, never instead of it.
+ */
+export const VIEWER_IP_HEADER = 'x-staxid-viewer-ip';
+
 // ---- API tokens and the service's own JWTs (lambdas/tokens, lambdas/auth) ----------------
 
 /**

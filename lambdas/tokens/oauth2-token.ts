@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { issuerFromEnv } from '@/lambdas/auth/staxid-access-token';
 import { AuditWriteError } from '@/lambdas/shared/audit';
 import { outboxAuditSinkFromEnv } from '@/lambdas/shared/audit-outbox';
+import { VIEWER_IP_HEADER } from '@/lambdas/shared/constants';
 import { dbFromEnv, systemClock } from '@/lambdas/shared/db';
 import { json } from '@/lambdas/shared/http';
 import { errorFields, type Logger, logger } from '@/lambdas/shared/logger';
@@ -68,6 +69,7 @@ export function createTokenHandler(exchange: () => TokenExchange, log: Logger = 
         {
           requestId: event.requestContext.requestId,
           sourceIp: event.requestContext.identity?.sourceIp,
+          viewerIp: header(event, VIEWER_IP_HEADER),
           userAgent: header(event, 'user-agent'),
         },
       );

@@ -61,6 +61,8 @@ export interface TokenHttpRequest {
 export interface TokenRequestContext {
   readonly requestId?: string;
   readonly sourceIp?: string;
+  /** The viewer address the console distribution put in VIEWER_IP_HEADER: claimed, not proven. */
+  readonly viewerIp?: string;
   readonly userAgent?: string;
 }
 
@@ -329,6 +331,7 @@ export class TokenExchange {
 function requestFacts(context: TokenRequestContext): Record<string, string> {
   return {
     ...(context.sourceIp && { sourceIp: context.sourceIp }),
+    ...(context.viewerIp && { claimedViewerIp: context.viewerIp.slice(0, 64) }),
     ...(context.userAgent && { userAgent: context.userAgent.slice(0, 256) }),
   };
 }

@@ -2,6 +2,7 @@ import type { SecretValue } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { VIEWER_IP_HEADER } from '@/lambdas/shared/constants';
 
 /**
  * The header CloudFront adds to every request it sends to the API (an origin custom header,
@@ -10,12 +11,8 @@ import { Construct } from 'constructs';
  */
 export const EDGE_SECRET_HEADER = 'x-staxid-edge';
 
-/**
- * The header the console's API viewer-request function sets to the viewer's IP address,
- * replacing any value the viewer sent. Trusted only on requests that carry the edge secret:
- * a direct caller can send it too.
- */
-export const VIEWER_IP_HEADER = 'x-staxid-viewer-ip';
+/** Trusted only on requests that carry the edge secret: a direct caller can send it too. */
+export { VIEWER_IP_HEADER };
 
 export interface ApiWebAclProps {
   /** The API stage to protect. */

@@ -1,4 +1,5 @@
 import { AuditWriteError } from '@/lambdas/shared/audit';
+import { VIEWER_IP_HEADER } from '@/lambdas/shared/constants';
 import type { Logger } from '@/lambdas/shared/logger';
 import { BASIC_CHALLENGE, createTokenHandler, handler } from '@/lambdas/tokens/oauth2-token';
 import { OAuthError, type TokenExchange, type TokenHttpRequest } from '@/lambdas/tokens/token-exchange';
@@ -37,7 +38,22 @@ describe('POST /oauth2/token', () => {
         contentType: FORM['Content-Type'],
         body: 'grant_type=client_credentials',
       },
-      expect.objectContaining({ sourceIp: '127.0.0.1', userAgent: undefined }),
+      expect.objectContaining({ sourceIp: '127.0.0.1', viewerIp: undefined, userAgent: undefined }),
+    );
+  });
+
+  test('hands the exchange the viewer address the console distribution set, beside the source IP', async () => {
+    const { handle, exchange } = tokenHandler(async () => RESPONSE);
+    await handle(
+      post('grant_type=client_credentials', {
+        authorization: 'Basic eDp5',
+        [VIEWER_IP_HEADER]: '198.51.100.23',
+      }),
+      lambdaContext,
+    );
+    expect(exchange.handle).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ sourceIp: '127.0.0.1', viewerIp: '198.51.100.23' }),
     );
   });
 

@@ -265,7 +265,7 @@ describe('TokenExchange', () => {
         contentType: FORM,
         body: 'grant_type=client_credentials',
       },
-      { requestId: 'req-7', sourceIp: '203.0.113.9', userAgent: 'curl/8' },
+      { requestId: 'req-7', sourceIp: '203.0.113.9', viewerIp: '198.51.100.23', userAgent: 'curl/8' },
     );
     expect(audit.events).toEqual([
       expect.objectContaining({
@@ -278,6 +278,7 @@ describe('TokenExchange', () => {
           jti: expect.any(String),
           expiresAt: '2026-01-01T01:00:00.000Z',
           sourceIp: '203.0.113.9',
+          claimedViewerIp: '198.51.100.23',
           userAgent: 'curl/8',
         },
         meta: expect.objectContaining({ requestId: 'req-7' }),
