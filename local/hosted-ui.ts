@@ -9,11 +9,15 @@
  *   deactivated user) goes back as `?error=access_denied&error_description=<its message>`;
  * - `POST /oauth2/token`: the authorization_code grant (one-time codes valid 5 minutes, the
  *   exact redirect URI, the verifier checked against the challenge) and the refresh_token grant
- *   (cognito-local's REFRESH_TOKEN_AUTH); refusals are RFC 6749 `{error, error_description}`
+ *   (cognito-local's REFRESH_TOKEN_AUTH) with refresh token rotation, as the console's app
+ *   client has it: each answer carries a new refresh token and the one it replaces is refused
+ *   once the retry grace period is over; refusals are RFC 6749 `{error, error_description}`
  *   with 400; CORS for the callback URLs' origins, as Cognito answers the console's `fetch`;
+ * - `POST /oauth2/revoke` (RFC 7009): revokes a refresh token and every token rotated from it;
  * - `GET /logout`: 302 to a registered sign-out URL.
  *
- * Codes and pending sign-ins live in memory: a restart forgets them, as a short-lived code may.
+ * Codes, pending sign-ins and rotated refresh tokens live in memory: a restart forgets them
+ * (a rotated token then stops working, as after a revocation).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -24,6 +28,7 @@ import {
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
   RespondToAuthChallengeCommand,
+  RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { cognitoLocalClient } from '@/local/cognito-local';
 
@@ -32,6 +37,8 @@ const HOST = '127.0.0.1';
 export const CODE_LIFETIME_MS = 5 * 60_000;
 /** How long a sign-in form stays valid once shown. */
 const SIGN_IN_LIFETIME_MS = 15 * 60_000;
+/** How long a rotated-out refresh token still works: the console app client's RetryGracePeriodSeconds. */
+export const REFRESH_GRACE_PERIOD_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HostedUiOptions {
@@ -47,6 +54,11 @@ export interface HostedUiOptions {
   readonly port?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * How long a refresh token still works once a refresh has replaced it (Cognito's
+   * RetryGracePeriodSeconds), so that a test need not wait. @default REFRESH_GRACE_PERIOD_MS
+   */
+  readonly refreshGracePeriodMs?: number;
 }
 
 export interface HostedUi {
@@ -70,6 +82,19 @@ interface IssuedCode {
   readonly codeChallenge: string;
   readonly tokens: AuthenticationResultType;
   readonly expiresAt: number;
+}
+
+/**
+ * A refresh token this hosted UI has seen. cognito-local neither rotates refresh tokens nor
+ * issues one on refresh, so each rotation hands out an opaque token of this hosted UI that
+ * stands for the cognito-local refresh token the chain began with (the one of the sign-in,
+ * which is cognito-local's own, so `staxid login --browser` may refresh at the user pool).
+ */
+interface RefreshGrant {
+  /** cognito-local's refresh token behind the whole rotation chain. */
+  readonly upstream: string;
+  /** When a refresh replaced this token: it is refused once the grace period has passed. */
+  readonly supersededAt?: number;
 }
 
 /** An RFC 6749 §5.2 refusal of the token endpoint. */
@@ -109,7 +134,10 @@ function closeServer(server: Server, hostedUi: HostedUiServer): Promise<void> {
 class HostedUiServer {
   private readonly requests = new Map<string, AuthorizationRequest>();
   private readonly codes = new Map<string, IssuedCode>();
+  /** Refresh tokens that a refresh answered or replaced; others are cognito-local's own. */
+  private readonly refreshGrants = new Map<string, RefreshGrant>();
   private readonly now: () => number;
+  private readonly refreshGracePeriodMs: number;
   private readonly allowedOrigins: ReadonlySet<string>;
   /** Where the sign-in forms may send the browser: this page and the callback URLs' origins. */
   private readonly formTargets: string;
@@ -119,6 +147,7 @@ class HostedUiServer {
     private readonly cognito: CognitoIdentityProviderClient,
   ) {
     this.now = options.now ?? Date.now;
+    this.refreshGracePeriodMs = options.refreshGracePeriodMs ?? REFRESH_GRACE_PERIOD_MS;
     this.allowedOrigins = new Set(options.callbackUrls.map((url) => new URL(url).origin));
     this.formTargets = [...this.allowedOrigins].join(' ');
   }
@@ -127,7 +156,18 @@ class HostedUiServer {
     this.cognito.destroy();
   }
 
+  /**
+   * Drops sign-in forms and codes past their lifetime, so that requests nobody finishes cannot
+   * grow memory. Refresh grants stay: only the holder of a valid refresh token adds one.
+   */
+  private forgetExpired(): void {
+    const now = this.now();
+    for (const [id, pending] of this.requests) if (pending.expiresAt <= now) this.requests.delete(id);
+    for (const [code, issued] of this.codes) if (issued.expiresAt <= now) this.codes.delete(code);
+  }
+
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.forgetExpired();
     const url = new URL(request.url ?? '/', `http://${HOST}`);
     const route = `${request.method} ${url.pathname}`;
     switch (route) {
@@ -136,9 +176,12 @@ class HostedUiServer {
       case 'POST /login':
         return this.login(await readForm(request), response);
       case 'OPTIONS /oauth2/token':
+      case 'OPTIONS /oauth2/revoke':
         return this.preflight(request, response);
       case 'POST /oauth2/token':
         return this.token(request, response);
+      case 'POST /oauth2/revoke':
+        return this.revoke(request, response);
       case 'GET /logout':
         return this.logout(url.searchParams, response);
       default:
@@ -342,8 +385,25 @@ class HostedUiServer {
     return issued.tokens;
   }
 
+  /**
+   * The refresh_token grant with rotation (RefreshTokenRotation ENABLED): new tokens and a new
+   * refresh token; the presented one keeps working for the grace period only, so a request
+   * retried after a lost answer still succeeds but an old copy of the token does not.
+   */
   private async refresh(form: URLSearchParams): Promise<AuthenticationResultType> {
     const refreshToken = required(form, 'refresh_token');
+    const grant = this.refreshGrants.get(refreshToken) ?? { upstream: refreshToken };
+    if (grant.supersededAt !== undefined && this.now() >= grant.supersededAt + this.refreshGracePeriodMs) {
+      throw new OAuthError('invalid_grant', 'the refresh token was replaced by a newer one (rotation)');
+    }
+    const tokens = await this.upstreamRefresh(grant.upstream);
+    const next = randomToken();
+    this.refreshGrants.set(next, { upstream: grant.upstream });
+    this.refreshGrants.set(refreshToken, { ...grant, supersededAt: grant.supersededAt ?? this.now() });
+    return { ...tokens, RefreshToken: next };
+  }
+
+  private async upstreamRefresh(refreshToken: string): Promise<AuthenticationResultType> {
     try {
       const answer = await this.cognito.send(
         new InitiateAuthCommand({
@@ -353,13 +413,41 @@ class HostedUiServer {
         }),
       );
       if (!answer.AuthenticationResult?.AccessToken) throw new Error('no tokens');
-      // Cognito keeps the refresh token: the answer carries new access and ID tokens only.
-      return { ...answer.AuthenticationResult, RefreshToken: undefined };
+      return answer.AuthenticationResult;
     } catch (error) {
       throw new OAuthError(
         'invalid_grant',
         `the refresh token was refused (${error instanceof Error ? error.message : error})`,
       );
+    }
+  }
+
+  // ---- /oauth2/revoke ----------------------------------------------------------------------
+
+  /**
+   * RFC 7009: revokes the refresh token's whole rotation chain at cognito-local, so every token
+   * of the chain is refused from now on; 200 also for a token it does not know.
+   */
+  private async revoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const headers = { ...this.corsHeaders(request), 'Cache-Control': 'no-store' };
+    try {
+      const form = await readForm(request);
+      if (form.get('client_id') !== this.options.userPoolClientId) {
+        throw new OAuthError('invalid_client', 'client_id is missing or not an app client of this pool');
+      }
+      const token = required(form, 'token');
+      const grant = this.refreshGrants.get(token) ?? { upstream: token };
+      await this.cognito
+        .send(new RevokeTokenCommand({ ClientId: this.options.userPoolClientId, Token: grant.upstream }))
+        .catch((error: unknown) => {
+          // cognito-local's answer for a token it does not hold: nothing to revoke.
+          if (!(error instanceof Error && error.name === 'NotAuthorizedException')) throw error;
+        });
+      response.writeHead(200, headers);
+      response.end();
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      json(response, 400, { error: error.error, error_description: error.description }, headers);
     }
   }
 

@@ -9,6 +9,9 @@
  *   is exchanged at `/oauth2/token` of the hosted-UI domain.
  * - Both: the refresh token stays in sessionStorage (this tab only) and a SessionKeeper
  *   refreshes the access token a minute before it expires, or once when the API answers 401.
+ *   The console app client rotates refresh tokens: a renewal's answer carries the next refresh
+ *   token, which replaces the one kept (the old one stops working 10 s later). Signing out
+ *   revokes the refresh token at the user pool.
  */
 import { randomUrlSafe, s256 } from './pkce';
 
@@ -204,6 +207,9 @@ export async function startHostedSignIn(config: AwsConsoleConfig): Promise<void>
  * On the way back from the hosted UI (`?code=&state=` or `?error=`): checks `state`, exchanges
  * the code with the verifier, and removes the answer from the address bar and the verifier from
  * sessionStorage whatever happens. Undefined when the page was not opened by the hosted UI.
+ * `state` is checked before an `?error=` is shown: anyone can craft a link to the console with
+ * an `error_description`, and only the hosted UI's answer to this tab's sign-in may put words
+ * on the page.
  */
 export async function completeHostedSignIn(config: AwsConsoleConfig): Promise<Session | undefined> {
   const answer = new URLSearchParams(window.location.search);
@@ -211,14 +217,14 @@ export async function completeHostedSignIn(config: AwsConsoleConfig): Promise<Se
   const pending = sessionStorage.getItem(PENDING_KEY);
   sessionStorage.removeItem(PENDING_KEY);
   window.history.replaceState(null, '', `${window.location.pathname}${window.location.hash}`);
-  const error = answer.get('error');
-  if (error) throw new SignInError(hostedUiRefusal(error, answer.get('error_description') ?? ''));
   const { verifier, state } = pending ? (JSON.parse(pending) as { verifier: string; state: string }) : {};
-  if (!verifier || answer.get('state') !== state) {
+  if (!verifier || !state || answer.get('state') !== state) {
     throw new SignInError(
       'This sign-in was not started from this tab, or it was already used: sign in again.',
     );
   }
+  const error = answer.get('error');
+  if (error) throw new SignInError(hostedUiRefusal(error, answer.get('error_description') ?? ''));
   const tokens = await tokenEndpoint(config, {
     grant_type: 'authorization_code',
     client_id: config.userPoolClientId,
@@ -274,6 +280,41 @@ async function tokenEndpoint(config: AwsConsoleConfig, form: Record<string, stri
   return body as unknown as TokenAnswer;
 }
 
+/** How long a sign-out waits for the revocation before it goes on without it. */
+const REVOKE_TIMEOUT_MS = 5_000;
+
+/**
+ * Revokes the session's refresh token at the user pool (the hosted UI's `/oauth2/revoke`,
+ * RFC 7009, in AWS; cognito-local's RevokeToken locally), so that a copy of it left behind
+ * cannot renew the session. Best effort: a failure is ignored and the sign-out goes on.
+ */
+export async function revokeSession(config: ConsoleConfig, session: Session): Promise<void> {
+  if (!session.refreshToken) return;
+  const signal = AbortSignal.timeout(REVOKE_TIMEOUT_MS);
+  try {
+    if (config.mode === 'aws') {
+      await fetch(`${config.hostedUiUrl}/oauth2/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: session.refreshToken, client_id: config.userPoolClientId }),
+        signal,
+      });
+    } else {
+      await fetch(`${config.cognitoEndpoint.replace(/\/+$/, '')}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': 'AWSCognitoIdentityProviderService.RevokeToken',
+        },
+        body: JSON.stringify({ ClientId: config.userPoolClientId, Token: session.refreshToken }),
+        signal,
+      });
+    }
+  } catch {
+    // Unreachable or slow: the token then lives until it expires, as before sign-out existed.
+  }
+}
+
 // ---- staying signed in ----------------------------------------------------------------------
 
 /** The claims of a JWT the console reads (it never checks the signature: the API does). */
@@ -293,27 +334,48 @@ function usernameOf(accessToken: string): string {
   return claimsOf(accessToken).username ?? '';
 }
 
-/** A new access token for the session's refresh token; a refusal is a SignInError. */
+/**
+ * New tokens for the session's refresh token; a refusal is a SignInError. With refresh token
+ * rotation the answer carries the next refresh token and the presented one soon stops working,
+ * so the answer's refresh token, when there is one, replaces the kept one.
+ */
 async function refreshedSession(config: ConsoleConfig, session: Session): Promise<Session> {
   if (!session.refreshToken) throw new SignInError('The session cannot be renewed.');
-  const accessToken =
+  const renewed =
     config.mode === 'aws'
-      ? (
-          await tokenEndpoint(config, {
-            grant_type: 'refresh_token',
-            client_id: config.userPoolClientId,
-            refresh_token: session.refreshToken,
-          })
-        ).access_token
-      : (
-          await cognito(config, 'InitiateAuth', {
-            AuthFlow: 'REFRESH_TOKEN_AUTH',
-            ClientId: config.userPoolClientId,
-            AuthParameters: { REFRESH_TOKEN: session.refreshToken },
-          })
-        ).AuthenticationResult?.AccessToken;
-  if (!accessToken) throw new SignInError('The session cannot be renewed.');
-  return keepSession({ ...session, accessToken });
+      ? await hostedUiRefresh(config, session.refreshToken)
+      : await userPoolRefresh(config, session.refreshToken);
+  if (!renewed.accessToken) throw new SignInError('The session cannot be renewed.');
+  return keepSession({
+    ...session,
+    accessToken: renewed.accessToken,
+    ...(renewed.refreshToken && { refreshToken: renewed.refreshToken }),
+  });
+}
+
+/** What a renewal answers: an access token, and the next refresh token when the pool rotates them. */
+interface Renewal {
+  readonly accessToken?: string;
+  readonly refreshToken?: string;
+}
+
+async function hostedUiRefresh(config: AwsConsoleConfig, refreshToken: string): Promise<Renewal> {
+  const answer = await tokenEndpoint(config, {
+    grant_type: 'refresh_token',
+    client_id: config.userPoolClientId,
+    refresh_token: refreshToken,
+  });
+  return { accessToken: answer.access_token, refreshToken: answer.refresh_token };
+}
+
+async function userPoolRefresh(config: LocalConsoleConfig, refreshToken: string): Promise<Renewal> {
+  const answer = await cognito(config, 'InitiateAuth', {
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    ClientId: config.userPoolClientId,
+    AuthParameters: { REFRESH_TOKEN: refreshToken },
+  });
+  const result = answer.AuthenticationResult;
+  return { accessToken: result?.AccessToken, refreshToken: result?.RefreshToken };
 }
 
 /** How long before the access token's expiry the keeper renews it. */
@@ -343,6 +405,11 @@ export class SessionKeeper {
 
   accessToken(): string {
     return this.session.accessToken;
+  }
+
+  /** The session as last renewed: its refresh token is the one to revoke at sign-out. */
+  current(): Session {
+    return this.session;
   }
 
   /** Renews the access token now; `false` when the user pool refused (the session is over). */

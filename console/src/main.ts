@@ -12,6 +12,7 @@ import {
   forgetSession,
   type LocalConsoleConfig,
   loadConfig,
+  revokeSession,
   type Session,
   SessionKeeper,
   SignInError,
@@ -179,14 +180,23 @@ async function advance(
 async function openConsole(config: ConsoleConfig, session: Session): Promise<void> {
   // Many calls may find the session over at once: the first one signs out, the others do nothing.
   let ended = false;
+  // The person's own sign-out (no reason) revokes the refresh token first; a session the API
+  // or the user pool ended has nothing left to revoke.
   const signOut = (reason?: string): void => {
     if (ended) return;
     ended = true;
     keeper.stop();
     forgetSession();
     window.removeEventListener('hashchange', onRoute);
-    if (config.mode === 'aws' && reason === undefined) signOutOfHostedUi(config);
-    else showSignIn(config, { kind: 'info', text: reason ?? 'You are signed out.' });
+    if (reason !== undefined) {
+      showSignIn(config, { kind: 'info', text: reason });
+      return;
+    }
+    replace(app, notice('info', 'Signing out…'));
+    void revokeSession(config, keeper.current()).then(() => {
+      if (config.mode === 'aws') signOutOfHostedUi(config);
+      else showSignIn(config, { kind: 'info', text: 'You are signed out.' });
+    });
   };
   const keeper = new SessionKeeper(config, session, () => signOut(SESSION_ENDED));
   const api = new Api(keeper, (reason) => signOut(reason));

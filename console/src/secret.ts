@@ -1,4 +1,5 @@
-import { h, replace } from './dom';
+import { errorText } from './dialog';
+import { h, notice, replace } from './dom';
 
 /** What a create operation answers once and staxid never shows again. */
 export interface ShownOnce {
@@ -41,4 +42,29 @@ export function secretShownOnce(shown: ShownOnce): HTMLElement {
     ' ',
     copied,
   );
+}
+
+/**
+ * Shows a just-created secret in `status` at once, then refreshes the page, which shows it
+ * again in its new status region. The secret is shown before the refresh because the refresh
+ * may fail after the create succeeded: the page then stays as it was, with the secret and the
+ * refresh's error beside it, instead of losing the only sight of the secret.
+ */
+export async function showSecretThenRefresh(
+  status: HTMLElement,
+  secret: HTMLElement,
+  refresh: (secret: HTMLElement) => Promise<void>,
+): Promise<void> {
+  replace(status, secret);
+  try {
+    await refresh(secret);
+  } catch (error) {
+    const reason = errorText(error).replace(/\.$/, '');
+    status.append(
+      notice(
+        'error',
+        `The list could not be refreshed (${reason}): copy the secret above now, then reload the page.`,
+      ),
+    );
+  }
 }

@@ -248,13 +248,14 @@ export function hostedUiUrl(domainPrefix: string, region: string): string {
 
 /**
  * The page's Content-Security-Policy, as `local/console.ts` sends it: only its own files;
- * calls to the API (same origin), the hosted UI's token endpoint and the user pool; forms
- * to itself and AWS's SAML sign-in endpoint (the AWS sign-in button).
+ * calls to the API (same origin) and the hosted UI (its token and revoke endpoints: the page
+ * in AWS never calls the user pool's API, so that origin is not allowed); forms to itself and
+ * AWS's SAML sign-in endpoint (the AWS sign-in button).
  */
-export function consoleContentSecurityPolicy(hostedUi: string, region: string): string {
+export function consoleContentSecurityPolicy(hostedUi: string): string {
   return [
     "default-src 'self'",
-    `connect-src 'self' ${hostedUi} https://cognito-idp.${region}.amazonaws.com`,
+    `connect-src 'self' ${hostedUi}`,
     "img-src 'self' data:",
     "style-src 'self'",
     "frame-ancestors 'none'",
@@ -323,12 +324,11 @@ function pageRequestFunction(scope: Construct): EdgeFunction {
 }
 
 function pageHeaders(scope: Construct, hostedUi: string): ResponseHeadersPolicy {
-  const region = Stack.of(scope).region;
   return new ResponseHeadersPolicy(scope, 'PageHeaders', {
     comment: 'staxid console: the page security headers',
     securityHeadersBehavior: {
       contentSecurityPolicy: {
-        contentSecurityPolicy: consoleContentSecurityPolicy(hostedUi, region),
+        contentSecurityPolicy: consoleContentSecurityPolicy(hostedUi),
         override: true,
       },
       strictTransportSecurity: {

@@ -201,7 +201,6 @@ describe('ConsoleHosting: the distribution', () => {
           ContentSecurityPolicy: {
             ContentSecurityPolicy: consoleContentSecurityPolicy(
               'https://example-staxid.auth.eu-west-1.amazoncognito.com',
-              'eu-west-1',
             ),
             Override: true,
           },
@@ -214,9 +213,11 @@ describe('ConsoleHosting: the distribution', () => {
     });
   });
 
-  test("the page's policy allows only its origin, the hosted UI, the user pool and AWS sign-in", () => {
-    expect(consoleContentSecurityPolicy('https://p.auth.eu-west-1.amazoncognito.com', 'eu-west-1')).toBe(
-      "default-src 'self'; connect-src 'self' https://p.auth.eu-west-1.amazoncognito.com https://cognito-idp.eu-west-1.amazonaws.com; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https://signin.aws.amazon.com/saml",
+  test("the page's policy allows only its origin, the hosted UI and AWS sign-in (not the user pool's API)", () => {
+    const policy = consoleContentSecurityPolicy('https://p.auth.eu-west-1.amazoncognito.com');
+    expect(policy).not.toContain('cognito-idp');
+    expect(policy).toBe(
+      "default-src 'self'; connect-src 'self' https://p.auth.eu-west-1.amazoncognito.com; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https://signin.aws.amazon.com/saml",
     );
   });
 

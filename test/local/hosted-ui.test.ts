@@ -1,7 +1,9 @@
 /**
  * The local stand-in of Cognito's hosted UI (local/hosted-ui.ts) against a real cognito-local:
  * an invited user's sign-in with the new-password step ends in a one-time code that only the
- * right verifier and redirect URI exchange; refresh goes through to cognito-local; every
+ * right verifier and redirect URI exchange; refresh goes through to cognito-local and rotates
+ * the refresh token (the replaced one refused after the grace period); revocation ends the
+ * whole rotation chain; every
  * refusal is an RFC 6749 `{error, error_description}` 400; CORS only for the console's origin.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +15,8 @@ const CONSOLE_ORIGIN = 'http://127.0.0.1:3999';
 const CALLBACK = `${CONSOLE_ORIGIN}/console/`;
 const TEMPORARY_PASSWORD = 'Temporary-Passw0rd!';
 const PASSWORD = 'Hosted-Passw0rd!';
+/** Shorter than Cognito's 10 s, to show that the option is honoured. */
+const GRACE_PERIOD_MS = 3_000;
 
 let cognito: TestCognito;
 let hostedUi: HostedUi;
@@ -26,6 +30,7 @@ beforeAll(async () => {
     callbackUrls: [CALLBACK],
     logoutUrls: [CALLBACK],
     now: () => now,
+    refreshGracePeriodMs: GRACE_PERIOD_MS,
   });
   for (const username of ['ada', 'bob']) {
     await cognito.client.send(
@@ -95,6 +100,16 @@ async function signIn(username: string, verifier: string, password = PASSWORD): 
   expect(answer.status).toBe(302);
   return new URL(answer.headers.get('location') ?? '');
 }
+
+const refresh = (refreshToken: string) =>
+  postForm('/oauth2/token', {
+    grant_type: 'refresh_token',
+    client_id: cognito.userPoolClientId,
+    refresh_token: refreshToken,
+  });
+
+const revoke = (form: Record<string, string>) =>
+  postForm('/oauth2/revoke', { client_id: cognito.userPoolClientId, ...form }, { Origin: CONSOLE_ORIGIN });
 
 const exchange = (form: Record<string, string>, origin = CONSOLE_ORIGIN) =>
   postForm(
@@ -173,24 +188,74 @@ describe('the hosted-UI stand-in', () => {
     await expect(answer.json()).resolves.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refreshes through cognito-local, and refuses an unknown refresh token', async () => {
-    const refreshed = await postForm('/oauth2/token', {
-      grant_type: 'refresh_token',
-      client_id: cognito.userPoolClientId,
-      refresh_token: refreshToken,
-    });
-    const tokens = (await refreshed.json()) as Record<string, unknown>;
-    expect(tokens).toEqual(expect.objectContaining({ access_token: expect.any(String) }));
-    expect(refreshed.status).toBe(200);
-    expect(tokens.refresh_token).toBeUndefined();
+  it('rotates the refresh token at each refresh; a replaced one works for the grace period only', async () => {
+    const first = await refresh(refreshToken);
+    expect(first.status).toBe(200);
+    const firstTokens = (await first.json()) as Record<string, unknown>;
+    expect(firstTokens).toEqual(expect.objectContaining({ access_token: expect.any(String) }));
+    const second = String(firstTokens.refresh_token);
+    expect(second).not.toBe(refreshToken);
+    expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const unknown = await postForm('/oauth2/token', {
-      grant_type: 'refresh_token',
-      client_id: cognito.userPoolClientId,
-      refresh_token: 'not-a-refresh-token',
-    });
+    // A retry with the replaced token inside the grace period (a lost answer) still works.
+    now += GRACE_PERIOD_MS - 1;
+    const retry = await refresh(refreshToken);
+    expect(retry.status).toBe(200);
+
+    const renewed = await refresh(second);
+    expect(renewed.status).toBe(200);
+    const third = String(((await renewed.json()) as Record<string, unknown>).refresh_token);
+    expect(new Set([refreshToken, second, third]).size).toBe(3);
+
+    const expectReplaced = async (token: string) => {
+      const refused = await refresh(token);
+      expect(refused.status).toBe(400);
+      await expect(refused.json()).resolves.toEqual({
+        error: 'invalid_grant',
+        error_description: 'the refresh token was replaced by a newer one (rotation)',
+      });
+    };
+    now += 1;
+    await expectReplaced(refreshToken);
+    now += GRACE_PERIOD_MS;
+    await expectReplaced(second);
+    expect((await refresh(third)).status).toBe(200);
+
+    const unknown = await refresh('not-a-refresh-token');
     expect(unknown.status).toBe(400);
     await expect(unknown.json()).resolves.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes a refresh token and its whole rotation chain (RFC 7009), and answers 200 for an unknown one', async () => {
+    const verifier = verifierFor();
+    const code = (await signIn('bob', verifier, TEMPORARY_PASSWORD)).searchParams.get('code') ?? '';
+    const tokens = (await (await exchange({ code, code_verifier: verifier })).json()) as Record<
+      string,
+      unknown
+    >;
+    const original = String(tokens.refresh_token);
+    const rotated = String(
+      ((await (await refresh(original)).json()) as Record<string, unknown>).refresh_token,
+    );
+
+    const revoked = await revoke({ token: rotated });
+    expect(revoked.status).toBe(200);
+    expect(revoked.headers.get('access-control-allow-origin')).toBe(CONSOLE_ORIGIN);
+    // Within the grace period, the token the rotation replaced would work: the chain is revoked.
+    for (const token of [rotated, original]) {
+      const refused = await refresh(token);
+      expect(refused.status).toBe(400);
+      await expect(refused.json()).resolves.toMatchObject({ error: 'invalid_grant' });
+    }
+
+    expect((await revoke({ token: 'never-issued' })).status).toBe(200);
+    expect((await revoke({ token: rotated })).status).toBe(200);
+    const noToken = await revoke({ token: '' });
+    expect(noToken.status).toBe(400);
+    await expect(noToken.json()).resolves.toMatchObject({ error: 'invalid_request' });
+    const otherClient = await revoke({ token: rotated, client_id: 'someone-else' });
+    expect(otherClient.status).toBe(400);
+    await expect(otherClient.json()).resolves.toMatchObject({ error: 'invalid_client' });
   });
 
   it('answers RFC 6749 errors for a wrong client, a missing field and an unknown grant', async () => {

@@ -1,15 +1,14 @@
 import type { PageContext } from '../context';
 import { errorText, keepFocusIn, openDialog } from '../dialog';
 import { field, h, notice, replace, table } from '../dom';
-import { secretShownOnce } from '../secret';
+import { secretShownOnce, showSecretThenRefresh } from '../secret';
 
 /** A SCIM token as `GET /20190206/scim-tokens` lists it (never with its secret). */
 interface ScimToken {
   readonly Id: string;
   readonly Description?: string;
   readonly CreatedTS: string;
-  /** Absent on tokens made before tokens expired: those never expire. */
-  readonly ExpiresTS?: string;
+  readonly ExpiresTS: string;
   readonly Expired?: boolean;
 }
 
@@ -24,10 +23,11 @@ const WARN_DAYS = 30;
  * SCIM provisioning (Admins only): the endpoint an identity provider provisions users and
  * groups through (ADR 0015) and its bearer tokens. An Admin creates a token (shown this
  * once, to paste into the IdP) and deletes one; tokens expire, and the page says when.
+ * `shown` is a just-created token, kept in the status region across the page's refresh.
  */
-export async function scimPage(main: HTMLElement, context: PageContext): Promise<void> {
+export async function scimPage(main: HTMLElement, context: PageContext, shown?: HTMLElement): Promise<void> {
   const { ScimTokens: tokens } = await context.api.get<{ ScimTokens: ScimToken[] }>('/scim-tokens');
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, shown);
   const endpoint = `${window.location.origin}/scim/v2`;
   replace(
     main,
@@ -63,7 +63,6 @@ export async function scimPage(main: HTMLElement, context: PageContext): Promise
 
 /** When the token stops working, in words, flagged when it has or soon will. */
 function expiry(token: ScimToken): Node {
-  if (!token.ExpiresTS) return document.createTextNode('Never');
   const expires = new Date(token.ExpiresTS);
   const at = expires.toLocaleString();
   if (token.Expired)
@@ -139,20 +138,18 @@ function createTokenForm(context: PageContext, main: HTMLElement, status: HTMLEl
         ...(note && { Description: note }),
         ExpiresInDays: Number(days.value),
       })
-      .then(async (created) => {
-        await scimPage(main, context);
-        main.querySelector('[aria-live]')?.replaceChildren(
-          secretShownOnce({
-            title: 'The SCIM token is created',
-            use: `Paste it into your identity provider as the SCIM bearer token${
-              created.ExpiresTS ? `; it expires ${new Date(created.ExpiresTS).toLocaleString()}` : ''
-            }.`,
-            details: [['Id', created.Id]],
-            secretLabel: 'token',
-            secret: created.Token,
-            testId: 'scim-token',
-          }),
-        );
+      .then((created) => {
+        const secret = secretShownOnce({
+          title: 'The SCIM token is created',
+          use: `Paste it into your identity provider as the SCIM bearer token${
+            created.ExpiresTS ? `; it expires ${new Date(created.ExpiresTS).toLocaleString()}` : ''
+          }.`,
+          details: [['Id', created.Id]],
+          secretLabel: 'token',
+          secret: created.Token,
+          testId: 'scim-token',
+        });
+        return showSecretThenRefresh(status, secret, (shown) => scimPage(main, context, shown));
       })
       .catch((error: unknown) => replace(status, notice('error', errorText(error))));
   });

@@ -1,7 +1,7 @@
 import type { PageContext } from '../context';
 import { errorText, keepFocusIn, openDialog } from '../dialog';
 import { field, h, notice, replace, table } from '../dom';
-import { secretShownOnce } from '../secret';
+import { secretShownOnce, showSecretThenRefresh } from '../secret';
 
 /** An API token as `GET /20190206/api-tokens` lists it (never with its secret). */
 interface ApiToken {
@@ -20,11 +20,16 @@ const TOKEN_ROLES: Readonly<Record<string, string>> = {
 
 /**
  * API tokens: machine identities; an Admin creates one and sees its SecretKey this once, and
- * deletes one (the API has no rename: a token's Name is fixed when it is created).
+ * deletes one (the API has no rename: a token's Name is fixed when it is created). `shown`
+ * is a just-created secret, kept in the status region across the page's refresh.
  */
-export async function tokensPage(main: HTMLElement, context: PageContext): Promise<void> {
+export async function tokensPage(
+  main: HTMLElement,
+  context: PageContext,
+  shown?: HTMLElement,
+): Promise<void> {
   const { ApiTokens: tokens } = await context.api.get<{ ApiTokens: ApiToken[] }>('/api-tokens');
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, shown);
   replace(
     main,
     h('h1', {}, 'API tokens'),
@@ -101,17 +106,15 @@ function createTokenForm(context: PageContext, main: HTMLElement, status: HTMLEl
         Role: role.value,
       })
       .then(async ({ ApiTokens: [created] }) => {
-        await tokensPage(main, context);
-        if (!created) return;
-        main.querySelector('[aria-live]')?.replaceChildren(
-          secretShownOnce({
-            title: `Token ${created.Name} is created`,
-            details: [['AccessKey', created.AccessKey]],
-            secretLabel: 'SecretKey',
-            secret: created.SecretKey,
-            testId: 'secret-key',
-          }),
-        );
+        if (!created) return tokensPage(main, context);
+        const secret = secretShownOnce({
+          title: `Token ${created.Name} is created`,
+          details: [['AccessKey', created.AccessKey]],
+          secretLabel: 'SecretKey',
+          secret: created.SecretKey,
+          testId: 'secret-key',
+        });
+        return showSecretThenRefresh(status, secret, (shown) => tokensPage(main, context, shown));
       })
       .catch((error: unknown) => replace(status, notice('error', errorText(error))));
   });

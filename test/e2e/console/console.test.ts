@@ -5,10 +5,13 @@
  * creates a group and an account type; the access wiring without a page yet goes through
  * the API; the invited user sets a password, signs in, sees the account and signs in to
  * the local AWS console stand-in, which validates the SAML Response; a Read Only user sees
- * no edit controls; a deactivated user is signed out and cannot sign in again.
+ * no edit controls; signing out revokes the refresh token; a new API token's secret stays on
+ * screen when the list cannot be refreshed; a deactivated user is signed out and cannot sign in again.
  * Screenshots of every page go to `test-results/console/` on every run.
  */
+import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Page } from 'playwright-core';
+import { cognitoLocalClient } from '@/local/cognito-local';
 import { type ConsoleHarness, PASSWORD, startConsoleHarness } from '@/test/e2e/console/harness';
 
 jest.setTimeout(180_000);
@@ -215,6 +218,27 @@ describe('the staxid console in headless Chromium', () => {
     await screenshot(admin, 'admin-audit-log');
   });
 
+  it('keeps a new secret on screen when the list cannot be refreshed after the create', async () => {
+    await openPage(admin, 'API tokens', 'API tokens');
+    const list = `${harness.service.url}/20190206/api-tokens`;
+    let failed = 0;
+    await admin.route(list, async (route) => {
+      if (route.request().method() !== 'GET' || failed > 0) return route.continue();
+      failed += 1;
+      return route.fulfill({ status: 500, contentType: 'application/json', body: '{"Error":"boom"}' });
+    });
+    await admin.getByLabel('Token name').fill('deploy-bot');
+    await admin.getByRole('button', { name: 'Create token' }).click();
+    await admin.getByText(/^The list could not be refreshed \(staxid had a problem answering/).waitFor();
+    expect(failed).toBe(1);
+    await expect(admin.getByTestId('secret-key').textContent()).resolves.toMatch(/^\S{32}$/);
+    await expect(admin.getByRole('region', { name: 'Token deploy-bot is created' }).count()).resolves.toBe(1);
+    await screenshot(admin, 'admin-api-token-list-failed');
+    await admin.unroute(list);
+    await admin.reload();
+    await admin.getByRole('cell', { name: 'deploy-bot', exact: true }).waitFor();
+  });
+
   it('a Read Only user sees the users but no edit controls', async () => {
     await inviteThroughApi('reader@example.com', 'Reader', 'customer_readonly');
     const reader = await newPage();
@@ -233,6 +257,40 @@ describe('the staxid console in headless Chromium', () => {
     await expect(reader.getByRole('link', { name: 'Audit log' }).count()).resolves.toBe(0);
     await screenshot(reader, 'readonly-users');
     await reader.context().close();
+  });
+
+  it('signing out revokes the refresh token at the user pool (cognito-local)', async () => {
+    const { Username } = invitation('reader@example.com');
+    const page = await newPage();
+    await page.goto(`${harness.service.url}/console/`);
+    await page.getByLabel('Username').fill(Username);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'My AWS accounts' }).waitFor();
+    const session = await page.evaluate<{ refreshToken?: string } | null>(
+      `JSON.parse(sessionStorage.getItem('staxid.session') ?? 'null')`,
+    );
+    const held = session?.refreshToken ?? '';
+    const userPool = cognitoLocalClient(harness.service.endpoints.cognito);
+    const refresh = () =>
+      userPool.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          ClientId: harness.service.endpoints.userPoolClientId,
+          AuthParameters: { REFRESH_TOKEN: held },
+        }),
+      );
+    try {
+      await expect(refresh()).resolves.toMatchObject({
+        AuthenticationResult: { AccessToken: expect.any(String) },
+      });
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByText('You are signed out.').waitFor();
+      await expect(refresh()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    } finally {
+      userPool.destroy();
+    }
+    await page.context().close();
   });
 
   it('a support engineer asks for access, an Admin approves it for the case, then revokes it', async () => {

@@ -3,7 +3,8 @@
  * an Admin reads the SCIM base URL, creates a token (shown once, with its expiry), and the
  * token works against the service's own SCIM endpoint; at the limit of two tokens the form
  * gives way to words saying why; deleting a token through the dialog stops it working at
- * once. Only Admins see the page. Screenshots go to `test-results/scim/`.
+ * once; a new token stays on screen when the list cannot be refreshed after the create.
+ * Only Admins see the page. Screenshots go to `test-results/scim/`.
  */
 import type { Page } from 'playwright-core';
 import { type ConsoleHarness, startConsoleHarness } from '@/test/e2e/console/harness';
@@ -87,6 +88,27 @@ describe('SCIM provisioning page', () => {
     await expect(scimStatus(entra)).resolves.toBe(200);
     await admin.getByRole('form', { name: 'Create a SCIM token' }).waitFor();
     await harness.screenshot(admin, 'token-deleted');
+  });
+
+  it('keeps a new token on screen when the list cannot be refreshed after the create', async () => {
+    const list = `${harness.service.url}/20190206/scim-tokens`;
+    let failed = 0;
+    await admin.route(list, async (route) => {
+      if (route.request().method() !== 'GET' || failed > 0) return route.continue();
+      failed += 1;
+      return route.fulfill({ status: 500, contentType: 'application/json', body: '{"Error":"boom"}' });
+    });
+    await admin.getByLabel('Description (where it is used)').fill('Ping');
+    await admin.getByLabel('Expires in days').fill('90');
+    await admin.getByRole('button', { name: 'Create token' }).click();
+    await admin.getByText(/^The list could not be refreshed \(staxid had a problem answering/).waitFor();
+    expect(failed).toBe(1);
+    const token = (await admin.getByTestId('scim-token').textContent()) ?? '';
+    await expect(scimStatus(token)).resolves.toBe(200);
+    await harness.screenshot(admin, 'token-list-failed');
+    await admin.unroute(list);
+    await admin.reload();
+    await admin.getByRole('cell', { name: 'Ping', exact: true }).waitFor();
   });
 
   it('is not offered to anyone but an Admin', async () => {
