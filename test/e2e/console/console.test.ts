@@ -12,7 +12,7 @@
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Page } from 'playwright-core';
 import { cognitoLocalClient } from '@/local/cognito-local';
-import { type ConsoleHarness, PASSWORD, startConsoleHarness } from '@/test/e2e/console/harness';
+import { type ConsoleHarness, failNextGet, PASSWORD, startConsoleHarness } from '@/test/e2e/console/harness';
 
 jest.setTimeout(180_000);
 
@@ -220,21 +220,15 @@ describe('the staxid console in headless Chromium', () => {
 
   it('keeps a new secret on screen when the list cannot be refreshed after the create', async () => {
     await openPage(admin, 'API tokens', 'API tokens');
-    const list = `${harness.service.url}/20190206/api-tokens`;
-    let failed = 0;
-    await admin.route(list, async (route) => {
-      if (route.request().method() !== 'GET' || failed > 0) return route.continue();
-      failed += 1;
-      return route.fulfill({ status: 500, contentType: 'application/json', body: '{"Error":"boom"}' });
-    });
+    const listFails = await failNextGet(admin, `${harness.service.url}/20190206/api-tokens`);
     await admin.getByLabel('Token name').fill('deploy-bot');
     await admin.getByRole('button', { name: 'Create token' }).click();
     await admin.getByText(/^The list could not be refreshed \(staxid had a problem answering/).waitFor();
-    expect(failed).toBe(1);
+    expect(listFails.failures()).toBe(1);
     await expect(admin.getByTestId('secret-key').textContent()).resolves.toMatch(/^\S{32}$/);
     await expect(admin.getByRole('region', { name: 'Token deploy-bot is created' }).count()).resolves.toBe(1);
     await screenshot(admin, 'admin-api-token-list-failed');
-    await admin.unroute(list);
+    await listFails.stop();
     await admin.reload();
     await admin.getByRole('cell', { name: 'deploy-bot', exact: true }).waitFor();
   });

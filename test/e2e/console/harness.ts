@@ -174,3 +174,21 @@ async function bootstrapAccessToken(home: string, service: LocalService): Promis
   const body = (await response.json()) as { access_token: string };
   return body.access_token;
 }
+
+/**
+ * Has the next GET of `url` from `page` answer 500 (the API failing once): for what a page
+ * does when a request after a change fails. `failures()` says how many it failed so far;
+ * `stop()` lets every request through again.
+ */
+export async function failNextGet(
+  page: Page,
+  url: string,
+): Promise<{ failures(): number; stop(): Promise<void> }> {
+  let failed = 0;
+  await page.route(url, async (route) => {
+    if (route.request().method() !== 'GET' || failed > 0) return route.continue();
+    failed += 1;
+    return route.fulfill({ status: 500, contentType: 'application/json', body: '{"Error":"boom"}' });
+  });
+  return { failures: () => failed, stop: () => page.unroute(url) };
+}

@@ -7,7 +7,7 @@
  * Only Admins see the page. Screenshots go to `test-results/scim/`.
  */
 import type { Page } from 'playwright-core';
-import { type ConsoleHarness, startConsoleHarness } from '@/test/e2e/console/harness';
+import { type ConsoleHarness, failNextGet, startConsoleHarness } from '@/test/e2e/console/harness';
 
 jest.setTimeout(120_000);
 
@@ -91,22 +91,16 @@ describe('SCIM provisioning page', () => {
   });
 
   it('keeps a new token on screen when the list cannot be refreshed after the create', async () => {
-    const list = `${harness.service.url}/20190206/scim-tokens`;
-    let failed = 0;
-    await admin.route(list, async (route) => {
-      if (route.request().method() !== 'GET' || failed > 0) return route.continue();
-      failed += 1;
-      return route.fulfill({ status: 500, contentType: 'application/json', body: '{"Error":"boom"}' });
-    });
+    const listFails = await failNextGet(admin, `${harness.service.url}/20190206/scim-tokens`);
     await admin.getByLabel('Description (where it is used)').fill('Ping');
     await admin.getByLabel('Expires in days').fill('90');
     await admin.getByRole('button', { name: 'Create token' }).click();
     await admin.getByText(/^The list could not be refreshed \(staxid had a problem answering/).waitFor();
-    expect(failed).toBe(1);
+    expect(listFails.failures()).toBe(1);
     const token = (await admin.getByTestId('scim-token').textContent()) ?? '';
     await expect(scimStatus(token)).resolves.toBe(200);
     await harness.screenshot(admin, 'token-list-failed');
-    await admin.unroute(list);
+    await listFails.stop();
     await admin.reload();
     await admin.getByRole('cell', { name: 'Ping', exact: true }).waitFor();
   });
