@@ -30,7 +30,7 @@ export interface CognitoLocalOptions {
   readonly dataDir: string;
   /** @default a free port on 127.0.0.1 */
   readonly port?: number;
-  /** @default 20000 */
+  /** How long cognito-local may take to answer before the start gives up (a loaded machine is slow). @default 60000 */
   readonly startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. @default 5000 */
   readonly stopTimeoutMs?: number;
@@ -237,7 +237,7 @@ async function launch(
       endpoint,
       () => output.join('').includes(line),
       exited,
-      options.startTimeoutMs ?? 20_000,
+      options.startTimeoutMs ?? 60_000,
     );
   } catch (error) {
     await stop();

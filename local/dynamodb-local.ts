@@ -45,8 +45,9 @@ export interface DynamoDbLocalOptions {
    */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * How long DynamoDB Local may take to answer its first request.
-   * @default 30000
+   * How long DynamoDB Local may take to answer its first request before the start gives up:
+   * Java on a loaded machine takes 10–30 s, and a healthy start is no slower for a long deadline.
+   * @default 90000
    */
   readonly startTimeoutMs?: number;
   /**
@@ -281,7 +282,7 @@ async function launch(options: LaunchOptions): Promise<DynamoDbLocal> {
 
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(endpoint, exited, options.startTimeoutMs ?? 30_000, () => output.text());
+    await waitUntilReady(endpoint, exited, options.startTimeoutMs ?? 90_000, () => output.text());
   } catch (error) {
     await stop();
     if (/Could not start server on port|Address already in use/i.test(output.text())) {

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildTestApp, exampleConfig } from '@/test/support/cdk';
 
+/**
+ * Synthesizing whole stacks is CPU-bound work that grows with the machine's load: on one
+ * core shared four ways, synthesizing the whole app took 41 s of jest's 60 s default.
+ */
+jest.setTimeout(180_000);
+
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });

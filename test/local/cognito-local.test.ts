@@ -54,12 +54,10 @@ async function start(dataDir: string): Promise<CognitoLocal> {
 }
 
 describe('startCognitoLocal', () => {
-  it('answers on 127.0.0.1 within seconds, and stop() ends exactly that process', async () => {
-    const t0 = Date.now();
+  // How fast it starts depends on the machine's load; the launcher's own deadline bounds it.
+  it('answers on 127.0.0.1, and stop() ends exactly that process', async () => {
     const instance = await start(join(root, 'a'));
-    const startMs = Date.now() - t0;
     expect(instance.endpoint).toBe(`http://127.0.0.1:${instance.port}`);
-    expect(startMs).toBeLessThan(10_000);
     const health = await fetch(`${instance.endpoint}/health`);
     expect(await health.json()).toEqual({ ok: true });
     expect(isRunning(instance.pid)).toBe(true);

@@ -22,6 +22,16 @@ const pidsToReap: number[] = [];
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
+/**
+ * How long `npm start` may take to come up: tsx, then DynamoDB Local and cognito-local, one
+ * after the other; on a loaded CI machine Java alone takes 10–30 s (the launchers give up
+ * only after 90 s and 60 s). Each test starts at most one service, then waits for it to stop.
+ */
+const SERVICE_START_MS = 90_000;
+/** How long a service may take to end after a signal, or to fail at its start (tsx compiles first). */
+const SERVICE_EXIT_MS = 45_000;
+jest.setTimeout(SERVICE_START_MS + 2 * SERVICE_EXIT_MS);
+
 function start(
   command: string,
   args: string[],
@@ -60,7 +70,7 @@ async function ready(
         ? readJsonWhenPresent<LocalEndpoints>(join(started.home, 'local.json'))
         : undefined;
     },
-    45_000,
+    SERVICE_START_MS,
   );
   const pids = readJsonWhenPresent<{ pid: number; ownerPid: number }>(
     join(started.home, 'dynamodb', 'dynamodb-local.pid'),
@@ -93,7 +103,7 @@ describe('npm start', () => {
 
     process.kill(started.child.pid ?? -1, 'SIGTERM');
 
-    expect(await exitOf(started.child)).toEqual({ code: 0, signal: null });
+    expect(await exitOf(started.child, SERVICE_EXIT_MS)).toEqual({ code: 0, signal: null });
     expect(isRunning(javaPid)).toBe(false);
     expect(existsSync(join(started.home, 'local.json'))).toBe(false);
     expect(started.output()).toContain('SIGTERM: stopping staxid...');
@@ -107,11 +117,11 @@ describe('npm start', () => {
     // What a terminal does on Ctrl-C: SIGINT to every process in the foreground group.
     process.kill(-(started.child.pid ?? 0), 'SIGINT');
 
-    await exitOf(started.child);
+    await exitOf(started.child, SERVICE_EXIT_MS);
     await waitFor(
       'the service to stop',
       () => (isRunning(nodePid) || isRunning(javaPid) ? undefined : true),
-      20_000,
+      SERVICE_EXIT_MS,
     );
     expect(isRunning(javaPid)).toBe(false);
     expect(started.output()).toContain('SIGINT: stopping staxid...');
@@ -124,7 +134,7 @@ describe('npm start', () => {
 
     process.kill(javaPid, 'SIGKILL');
 
-    expect(await exitOf(started.child)).toEqual({ code: 1, signal: null });
+    expect(await exitOf(started.child, SERVICE_EXIT_MS)).toEqual({ code: 1, signal: null });
     expect(started.output()).toContain(
       `DynamoDB Local (pid ${javaPid}) ended unexpectedly (SIGKILL); stopping staxid.`,
     );
@@ -134,7 +144,7 @@ describe('npm start', () => {
   it('exits 1 with a clear message when PORT is not a port', async () => {
     const started = start(TSX, ['local/main.ts'], { port: 'http' });
 
-    expect(await exitOf(started.child)).toEqual({ code: 1, signal: null });
+    expect(await exitOf(started.child, SERVICE_EXIT_MS)).toEqual({ code: 1, signal: null });
     expect(started.output()).toContain(
       'staxid could not start: PORT must be a port number from 0 to 65535 (0 picks a free one), e.g. PORT=3001; got "http".',
     );
@@ -144,7 +154,7 @@ describe('npm start', () => {
   it('exits 1 with a clear message when STAXID_RECONCILE_MINUTES is not a number of minutes', async () => {
     const started = start(TSX, ['local/main.ts'], { env: { STAXID_RECONCILE_MINUTES: '0' } });
 
-    expect(await exitOf(started.child)).toEqual({ code: 1, signal: null });
+    expect(await exitOf(started.child, SERVICE_EXIT_MS)).toEqual({ code: 1, signal: null });
     expect(started.output()).toContain(
       'staxid could not start: STAXID_RECONCILE_MINUTES must be a number of minutes from 1 to 1440 between reconcile runs, e.g. STAXID_RECONCILE_MINUTES=5; got "0".',
     );

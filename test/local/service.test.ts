@@ -23,6 +23,13 @@ const SECRET_ROUTE: RouteDefinition = {
 
 const quiet: ApiLogger = { info: () => {}, error: () => {} };
 
+/**
+ * How long one startLocalService may take on a loaded CI machine: DynamoDB Local (Java,
+ * 10–30 s there) and cognito-local start one after the other. A test or hook that starts
+ * services gets this much per service it starts (jest's 60 s default fits only one, barely).
+ */
+const PER_SERVICE_MS = 60_000;
+
 /** The start of a code + PKCE sign-in at the hosted UI, coming back to `redirectUri`. */
 function authorizeUrl(service: LocalService, redirectUri: string): string {
   const query = new URLSearchParams({
@@ -49,7 +56,7 @@ describe('startLocalService', () => {
       logger: quiet,
       routes: [...ROUTES, ...CONSOLE_ROUTES, SECRET_ROUTE],
     });
-  });
+  }, PER_SERVICE_MS);
   afterAll(async () => {
     await service.stop();
     killIfRunning(service.dynamodb.pid);
@@ -211,59 +218,67 @@ describe('startLocalService', () => {
 });
 
 describe("consoleSignIn: 'hosted-ui'", () => {
-  it('gives the console the AWS-shaped config.json naming the hosted UI, until stop()', async () => {
-    const before = process.env[CONSOLE_HOSTED_UI_ENV];
-    const home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
-    const service = await startLocalService({
-      home,
-      port: 0,
-      logger: quiet,
-      routes: [...ROUTES, ...CONSOLE_ROUTES],
-      consoleSignIn: 'hosted-ui',
-    });
-    try {
-      const response = await fetch(`${service.url}/console/config.json`);
-      expect(await response.json()).toEqual({
-        mode: 'aws',
-        region: 'us-east-1',
-        userPoolClientId: service.endpoints.userPoolClientId,
-        hostedUiUrl: service.endpoints.hostedUi,
+  it(
+    'gives the console the AWS-shaped config.json naming the hosted UI, until stop()',
+    async () => {
+      const before = process.env[CONSOLE_HOSTED_UI_ENV];
+      const home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
+      const service = await startLocalService({
+        home,
+        port: 0,
+        logger: quiet,
+        routes: [...ROUTES, ...CONSOLE_ROUTES],
+        consoleSignIn: 'hosted-ui',
       });
-    } finally {
-      await service.stop();
-      killIfRunning(service.dynamodb.pid);
-      rmSync(home, { recursive: true, force: true });
-    }
-    expect(process.env[CONSOLE_HOSTED_UI_ENV]).toBe(before);
-  });
+      try {
+        const response = await fetch(`${service.url}/console/config.json`);
+        expect(await response.json()).toEqual({
+          mode: 'aws',
+          region: 'us-east-1',
+          userPoolClientId: service.endpoints.userPoolClientId,
+          hostedUiUrl: service.endpoints.hostedUi,
+        });
+      } finally {
+        await service.stop();
+        killIfRunning(service.dynamodb.pid);
+        rmSync(home, { recursive: true, force: true });
+      }
+      expect(process.env[CONSOLE_HOSTED_UI_ENV]).toBe(before);
+    },
+    PER_SERVICE_MS,
+  );
 });
 
 describe('the state under STAXID_HOME', () => {
-  it('survives a restart', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
-    const started: LocalService[] = [];
-    try {
-      const first = await startLocalService({ home, port: 0, logger: quiet });
-      started.push(first);
-      const item = { PK: 'KEEP#1', SK: 'KEEP', Note: 'still here' };
-      await withDoc(first.endpoints.dynamodb, (doc) =>
-        doc.send(new PutCommand({ TableName: 'staxid', Item: item })),
-      );
-      await first.stop();
+  it(
+    'survives a restart',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'staxid-home-'));
+      const started: LocalService[] = [];
+      try {
+        const first = await startLocalService({ home, port: 0, logger: quiet });
+        started.push(first);
+        const item = { PK: 'KEEP#1', SK: 'KEEP', Note: 'still here' };
+        await withDoc(first.endpoints.dynamodb, (doc) =>
+          doc.send(new PutCommand({ TableName: 'staxid', Item: item })),
+        );
+        await first.stop();
 
-      const second = await startLocalService({ home, port: 0, logger: quiet });
-      started.push(second);
-      const { Item } = await withDoc(second.endpoints.dynamodb, (doc) =>
-        doc.send(new GetCommand({ TableName: 'staxid', Key: { PK: 'KEEP#1', SK: 'KEEP' } })),
-      );
-      expect(Item).toEqual(item);
-      expect(second.dynamodb.pid).not.toBe(first.dynamodb.pid);
-    } finally {
-      for (const service of started) await service.stop();
-      killIfRunning(...started.map((service) => service.dynamodb.pid));
-      rmSync(home, { recursive: true, force: true });
-    }
-  });
+        const second = await startLocalService({ home, port: 0, logger: quiet });
+        started.push(second);
+        const { Item } = await withDoc(second.endpoints.dynamodb, (doc) =>
+          doc.send(new GetCommand({ TableName: 'staxid', Key: { PK: 'KEEP#1', SK: 'KEEP' } })),
+        );
+        expect(Item).toEqual(item);
+        expect(second.dynamodb.pid).not.toBe(first.dynamodb.pid);
+      } finally {
+        for (const service of started) await service.stop();
+        killIfRunning(...started.map((service) => service.dynamodb.pid));
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+    2 * PER_SERVICE_MS,
+  );
 });
 
 async function withDoc<T>(endpoint: string, use: (doc: DynamoDBDocumentClient) => Promise<T>): Promise<T> {

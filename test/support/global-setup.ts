@@ -31,7 +31,8 @@ export default async function globalSetup(): Promise<void> {
   }
   const started = Date.now();
   // Should teardown never run (jest killed), the launcher kills Java on exit and on SIGINT/SIGTERM/SIGHUP.
-  const dynamodb = await startDynamoDbLocal({ inMemory: true });
+  // Java on a shared, loaded CI machine can take 10–30 s to answer: more than the launcher's default.
+  const dynamodb = await startDynamoDbLocal({ inMemory: true, startTimeoutMs: 90_000 });
   globalThis.__STAXID_DYNAMODB_LOCAL__ = dynamodb;
   process.env[DYNAMODB_ENDPOINT_ENV] = dynamodb.endpoint;
   // Any DynamoDB client built without an endpoint talks to DynamoDB Local, never to AWS.

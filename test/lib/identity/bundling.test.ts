@@ -11,6 +11,12 @@ import packageJson from '@/package.json';
 import { exampleConfig } from '@/test/support/config';
 
 /**
+ * Synthesizing whole stacks is CPU-bound work that grows with the machine's load: on one
+ * core shared four ways, synthesizing the whole app took 41 s of jest's 60 s default.
+ */
+jest.setTimeout(180_000);
+
+/**
  * One real synth with bundling: every StaxidFunction is built by the local esbuild. Docker
  * is made unusable first (CDK_DOCKER points nowhere), so a fallback to Docker would fail.
  */

@@ -10,6 +10,12 @@ import { IdentityStack } from '@/lib/identity/identity-stack';
 import { exampleConfig } from '@/test/support/config';
 import { BEARER_ROUTE } from './identity-fixture';
 
+/**
+ * Synthesizing whole stacks is CPU-bound work that grows with the machine's load: on one
+ * core shared four ways, synthesizing the whole app took 41 s of jest's 60 s default.
+ */
+jest.setTimeout(180_000);
+
 interface ValidationReport {
   readonly pluginReports: readonly {
     readonly pluginName: string;
