@@ -45,7 +45,7 @@ export async function scimPage(main: HTMLElement, context: PageContext, shown?: 
       : h(
           'p',
           {},
-          `There are ${MAX_ACTIVE_TOKENS} tokens, the most there can be: delete one (the expired one, or the one your identity provider no longer uses) to create another.`,
+          `There are ${MAX_ACTIVE_TOKENS} tokens, the most there can be: delete one (an expired one, or one your identity provider no longer uses) to create another.`,
         ),
     table(
       `${tokens.length} SCIM token${tokens.length === 1 ? '' : 's'}`,
