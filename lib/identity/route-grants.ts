@@ -29,6 +29,7 @@ import { SUPPORT_GROUP_NAME_ENV } from '@/lambdas/support/env';
 import type { StaxidConfig } from '@/lib/config';
 import { hostedUiUrl } from '@/lib/identity/console-hosting';
 import type { AuditReaderRole, AuditWriterRole } from '@/lib/identity/service-roles';
+import { grantSigning } from '@/lib/identity/signing-keys';
 import type { StaxidFunction } from '@/lib/identity/staxid-function';
 
 /**
@@ -107,7 +108,7 @@ export function applyRouteGrants(
     fn.addEnvironment(USER_POOL_ID_ENV, resources.userPool.userPoolId);
   }
   if (grants.has('token-key:sign')) {
-    resources.tokenSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+    grantSigning(resources.tokenSigningKey, fn.executionRole);
     fn.addEnvironment(TOKEN_SIGNING_KEY_ENV, resources.tokenSigningKey.keyArn);
   }
   if (grants.has('token-hash:mac')) {
@@ -120,7 +121,7 @@ export function applyRouteGrants(
   }
   if (grants.has('organizations:read')) grantOrganizationsRead(fn, resources.config);
   if (grants.has('saml-key:sign')) {
-    resources.samlSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+    grantSigning(resources.samlSigningKey, fn.executionRole);
     applySamlEnvironment(fn, resources);
     fn.addEnvironment(
       SIGNIN_ENV.builtinSessionSeconds,
@@ -241,7 +242,7 @@ export function grantSamlCertificateResource(
   fn: StaxidFunction,
   resources: Pick<RouteGrantResources, 'table' | 'samlSigningKey'>,
 ): void {
-  resources.samlSigningKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+  grantSigning(resources.samlSigningKey, fn.executionRole);
   grantSamlCertificatesItem(fn, resources.table, 'dynamodb:PutItem');
 }
 

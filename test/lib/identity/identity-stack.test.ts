@@ -91,6 +91,59 @@ describe('IdentityStack signing keys', () => {
     },
   );
 
+  test.each([
+    ['token', TOKEN_SIGNING_KEY_ALIAS],
+    ['SAML', SAML_SIGNING_KEY_ALIAS],
+  ])(
+    'the %s signing key lets only the roles the stack grants kms:Sign sign, whatever IAM grants elsewhere',
+    (_, alias) => {
+      const keyId = keyIdByAlias(alias);
+      interface Statement {
+        readonly Effect: string;
+        readonly Action: string | string[];
+        readonly Resource: unknown;
+      }
+      interface Resource {
+        readonly Type: string;
+        readonly Properties: {
+          readonly PolicyDocument: { readonly Statement: Statement[] };
+          readonly Roles: { readonly Ref: string }[];
+          readonly KeyPolicy: { readonly Statement: Statement[] };
+        };
+      }
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      const grantedRoles = Object.values(resources)
+        .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+        .filter((policy) =>
+          policy.Properties.PolicyDocument.Statement.some(
+            (statement) =>
+              [statement.Action].flat().includes('kms:Sign') &&
+              JSON.stringify(statement.Resource) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }),
+          ),
+        )
+        .flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref))
+        .sort();
+      expect(grantedRoles.length).toBeGreaterThanOrEqual(1);
+      const denies = resources[keyId]?.Properties.KeyPolicy.Statement.filter(
+        (statement) => statement.Effect === 'Deny',
+      );
+      expect(denies).toEqual([
+        {
+          Sid: 'OnlyStaxidSignersMaySign',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:Sign',
+          Resource: '*',
+          Condition: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': grantedRoles.map((role) => ({ 'Fn::GetAtt': [role, 'Arn'] })),
+            },
+          },
+        },
+      ]);
+    },
+  );
+
   test('are exposed as typed members', () => {
     expect(stack.tokenSigningKey).toBeInstanceOf(Key);
     expect(stack.samlSigningKey).toBeInstanceOf(Key);
