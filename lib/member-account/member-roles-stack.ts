@@ -120,7 +120,14 @@ export class MemberRolesStack extends Stack {
       },
       stackInstancesGroup: [
         {
-          deploymentTargets: { organizationalUnitIds: [...config.memberRoles.targetOus] },
+          // Never staxid's own accounts, even when they sit in a target OU: admin of the security
+          // account (the deployer role, the signing keys) would be admin of every account.
+          // StackSets never deploy to the management account anyway.
+          deploymentTargets: {
+            organizationalUnitIds: [...config.memberRoles.targetOus],
+            accountFilterType: 'DIFFERENCE',
+            accounts: [config.accounts.security, config.accounts.logging],
+          },
           // One region only: IAM is global, a second instance would collide on the role names.
           regions: [config.region],
         },

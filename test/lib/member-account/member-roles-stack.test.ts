@@ -52,7 +52,7 @@ function thrownBy(action: () => unknown): Error {
 
 describe('MemberRolesStack', () => {
   describe('StackSet', () => {
-    it('is service-managed and auto-deploys to the configured OUs, keeping no stacks in departed accounts', () => {
+    it('is service-managed and auto-deploys to the configured OUs but never to the security and logging accounts, keeping no stacks in departed accounts', () => {
       const stack = memberRolesStack(
         exampleConfig((raw) => {
           (raw.memberRoles as Record<string, unknown>).targetOus = ['ou-ab12-cd34ef56', 'ou-ab12-99887766'];
@@ -65,7 +65,11 @@ describe('MemberRolesStack', () => {
         AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
         StackInstancesGroup: [
           {
-            DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cd34ef56', 'ou-ab12-99887766'] },
+            DeploymentTargets: {
+              OrganizationalUnitIds: ['ou-ab12-cd34ef56', 'ou-ab12-99887766'],
+              AccountFilterType: 'DIFFERENCE',
+              Accounts: ['222222222222', '333333333333'],
+            },
             Regions: ['eu-west-1'],
           },
         ],
