@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { RoleChange, RoleState } from '@/lambdas/deployments/role-model';
-import { AUTOMATION_ROLE_NAME, roleArn } from '@/lambdas/shared/constants';
+import { AUTOMATION_ROLE_NAME, PERMISSION_SET_ROLE_PATH, roleArn } from '@/lambdas/shared/constants';
 import { type RetryOptions, withRetries } from '@/lambdas/shared/retry';
 
 /**
@@ -63,6 +63,10 @@ export class IamAccountIam implements AccountIam {
       if (isNoSuchEntity(error)) return undefined;
       throw error;
     }
+    const path = role?.Path ?? '/';
+    // Not staxid's: its name and path are all the engine needs (to refuse it), and the
+    // automation role may read nothing more of a role outside /staxid/.
+    if (path !== PERMISSION_SET_ROLE_PATH) return foreignRole(name, path);
     const [inlinePolicies, managedPolicyArns, tags] = await Promise.all([
       this.inlinePolicies(name),
       this.managedPolicyArns(name),
@@ -70,7 +74,7 @@ export class IamAccountIam implements AccountIam {
     ]);
     return {
       name,
-      path: role?.Path ?? '/',
+      path,
       description: role?.Description ?? '',
       maxSessionDuration: role?.MaxSessionDuration ?? 3600,
       // IAM returns policy documents URL-encoded (RFC 3986).
@@ -287,4 +291,18 @@ export class IamAccountIamProvider implements AccountIamProvider {
 
 function isFresh(assumed: Assumed): boolean {
   return Date.now() < assumed.expiration.getTime() - RENEW_BEFORE_MS;
+}
+
+/** A role of that name outside /staxid/, as far as the engine reads it: its name and path. */
+function foreignRole(name: string, path: string): RoleState {
+  return {
+    name,
+    path,
+    description: '',
+    maxSessionDuration: 0,
+    trustPolicy: '',
+    inlinePolicies: {},
+    managedPolicyArns: [],
+    tags: {},
+  };
 }

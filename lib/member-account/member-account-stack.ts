@@ -212,6 +212,15 @@ export class MemberAccountStack extends Stack {
           resources: [permissionSetRoles, ...builtinRoles],
         }),
         new iam.PolicyStatement({
+          // Whether a permission set's role name is free, or taken outside /staxid/: IAM
+          // authorizes GetRole of a role it does not find (or finds at another path) against an
+          // ARN without the /staxid/ path, so the first deployment of every permission set
+          // needs it on every role name. Role metadata only; policies stay unreadable.
+          sid: 'FindRoleByName',
+          actions: ['iam:GetRole'],
+          resources: [ownRole('*')],
+        }),
+        new iam.PolicyStatement({
           // Session revocation finds the permission-set roles it must protect by listing the
           // staxid path (ListRoles with PathPrefix). ListRoles has no resource-level permissions.
           sid: 'ListStaxidRoles',
@@ -247,6 +256,11 @@ export class MemberAccountStack extends Stack {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'iam:ListRoles supports no resource-level permissions; it only lists role metadata (names, paths), called with PathPrefix /staxid/ by session revocation (ADR 0013).',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+        reason:
+          'iam:GetRole only (role metadata, never its policies): IAM authorizes GetRole of a role name it does not find, or finds outside /staxid/, against an ARN without that path, and the engine must learn that a permission set name is free or taken by a role it must not touch.',
       },
     );
     return role;

@@ -371,6 +371,8 @@ describe('deploy', () => {
     await run(ps.message);
 
     expect(fake.writes()).toEqual([]);
+    // Its name and path are all it reads: the automation role may read no more of it.
+    expect(fake.calls.filter((call) => call !== 'GetRole' && call !== 'AssumeRole')).toEqual([]);
     expect(await deployment(ps)).toMatchObject({
       Status: 'DEPLOYMENT_FAILED',
       StatusReason: expect.stringContaining('/staxid/'),

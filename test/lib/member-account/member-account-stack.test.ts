@@ -279,6 +279,15 @@ describe('MemberAccountStack', () => {
       ]);
     });
 
+    it('may look up any role by name (is the name free, or taken outside /staxid/?), and read no more of it', () => {
+      const statement = automationStatements(memberTemplate().template).find(
+        (s) => s.Sid === 'FindRoleByName',
+      );
+
+      expect(statement && actionsOf(statement)).toEqual(['iam:GetRole']);
+      expectSameMembers(statement && resourcesOf(statement), [ownArn('role/*')]);
+    });
+
     it('may list roles (to find the /staxid/ roles whose sessions it revokes) and nothing else on "*"', () => {
       const statement = automationStatements(memberTemplate().template).find(
         (s) => s.Sid === 'ListStaxidRoles',
@@ -298,9 +307,9 @@ describe('MemberAccountStack', () => {
       expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('cloudtrail:'))).toEqual([]);
     });
 
-    it('allows no wildcard action and nothing beyond roles of its own account (but ListRoles)', () => {
+    it('allows no wildcard action and nothing beyond roles of its own account (but ListRoles and GetRole by name)', () => {
       const allows = automationStatements(memberTemplate().template).filter(
-        (s) => s.Effect === 'Allow' && s.Sid !== 'ListStaxidRoles',
+        (s) => s.Effect === 'Allow' && s.Sid !== 'ListStaxidRoles' && s.Sid !== 'FindRoleByName',
       );
 
       expect(allows).toHaveLength(3);
