@@ -1,4 +1,5 @@
-import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
+import { PermanentDeploymentError } from '@/lambdas/deployments/run-deployment';
+import { inlinePolicyRoomProblem, REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import {
   AWS_SAML_SIGNIN_URL,
   PERMISSION_SET_ROLE_PATH,
@@ -96,8 +97,16 @@ export type RoleChange =
  * The writes that make `live` equal `desired`, in an order IAM accepts: a missing role is
  * created whole (with its tags), then policies and tags are added and removed. Empty when
  * the role already matches, which is what makes a second deployment write nothing.
+ * Refuses (PermanentDeploymentError, so the deployment is recorded failed) a role whose
+ * inline policies leave session revocation too little room: a permission set stored
+ * before the API checked that would otherwise make a role whose users' sessions cannot be
+ * revoked. Deleting such a role (planRoleDeletion) is never refused.
  */
 export function planRole(desired: RoleState, live: RoleState | undefined): RoleChange[] {
+  const noRoom = inlinePolicyRoomProblem(Object.values(desired.inlinePolicies));
+  if (noRoom) {
+    throw new PermanentDeploymentError(`the inline policies of permission set ${desired.name}: ${noRoom}`);
+  }
   if (!live) {
     return [
       { kind: 'createRole' },

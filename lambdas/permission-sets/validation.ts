@@ -1,5 +1,5 @@
 import { isKnownManagedPolicyArn } from '@/lambdas/permission-sets/managed-policies';
-import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
+import { inlinePolicyRoomProblem, REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import { ValidationError } from '@/lambdas/shared/errors';
 import { isUuid } from '@/lambdas/shared/ids';
 
@@ -34,6 +34,12 @@ const DESCRIPTION_PATTERN = /^[\w\s/+=,.@-]+$/;
 const TAG_KEY_PATTERN = /^[\w\s.:/=+\-@]+$/;
 const TAG_VALUE_PATTERN = /^[\w\s.:/=+\-@]*$/;
 const RESERVED_PREFIX = /^(stax|idam)/i;
+/**
+ * Tag keys a permission set may not use: a role's tags become the principal tags of its
+ * sessions, where staxid sets its own session tags (`staxid-*`, e.g. `staxid-support-case`)
+ * that policies trust; and IAM refuses `aws:` keys.
+ */
+const RESERVED_TAG_KEY = /^(staxid|aws:)/i;
 
 export interface PermissionSetFields {
   readonly Description?: string;
@@ -171,7 +177,7 @@ function inlinePolicies(value: unknown): { Name: string; Policy: string }[] {
   const field = 'Body.InlinePolicies';
   const list = arrayAt(value, field, LIMITS.inlinePolicies, 'inline policies');
   const seen = new Set<string>();
-  return list.map((entry, index) => {
+  const policies = list.map((entry, index) => {
     const at = `${field}[${index}]`;
     const record = objectAt(entry, at, 'send {"Name": "...", "Policy": "<IAM policy JSON>"}');
     onlyFields(record, ['Name', 'Policy'], at);
@@ -196,6 +202,9 @@ function inlinePolicies(value: unknown): { Name: string; Policy: string }[] {
     seen.add(name.toLowerCase());
     return { Name: name, Policy: policyDocument(record.Policy, `${at}.Policy`) };
   });
+  const tooLarge = inlinePolicyRoomProblem(policies.map((policy) => policy.Policy));
+  if (tooLarge) throw new ValidationError(field, tooLarge);
+  return policies;
 }
 
 /** An IAM identity policy: JSON with Version and Statement, each statement complete. */
@@ -305,6 +314,12 @@ function tags(value: unknown): Record<string, string> {
       throw new ValidationError(
         field,
         `tag key ${JSON.stringify(key.slice(0, 120))} must be 1 to ${LIMITS.tagKeyLength} letters, digits, blanks or _.:/=+-@`,
+      );
+    }
+    if (RESERVED_TAG_KEY.test(key)) {
+      throw new ValidationError(
+        field,
+        `tag key ${JSON.stringify(key)} is reserved: keys starting with "staxid" (any case) are staxid's own session tags (e.g. "staxid-support-case"), and a role tag becomes a principal tag that policies would take for one; IAM refuses keys starting with "aws:". Choose another key`,
       );
     }
     if (typeof tagValue !== 'string') throw new ValidationError(`${field}.${key}`, 'must be a string');

@@ -1,14 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AccountRoles, RevocationTarget } from '@/lambdas/revocation/revocation-target';
-import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
 
 /**
  * Local mode's stand-in for member accounts, which do not exist there: each account's
  * revocation policies are recorded in `<dir>/<awsAccountId>.json` (`$STAXID_HOME/revocations`)
  * as `{ "<role name>": <policy document> }`, so a person can see what staxid would deny.
  * Every account holds the built-in roles and the permission-set roles the local deployer
- * put there (`permissionSetRoles`), as `/staxid/` roles are listed in AWS.
+ * put there (`permissionSetRoles`, listed as `/staxid/` roles are in AWS).
  */
 export class LocalRevocationTarget implements RevocationTarget {
   constructor(
@@ -33,8 +32,8 @@ class LocalAccountRoles implements AccountRoles {
     private readonly permissionSetRoles: () => Promise<string[]>,
   ) {}
 
-  async listStaxidRoles(): Promise<string[]> {
-    return [...Object.values(BUILTIN_ROLE_NAMES), ...(await this.permissionSetRoles())];
+  async listPermissionSetRoles(): Promise<string[]> {
+    return this.permissionSetRoles();
   }
 
   async readPolicy(roleName: string): Promise<string | undefined> {

@@ -11,9 +11,51 @@ export const REVOCATION_POLICY_NAME = 'staxid-revoked-sessions';
 
 /**
  * IAM's limit on the aggregate of a role's inline policies, in characters without
- * whitespace. staxid writes the policy minified, so its JSON length is what counts.
+ * whitespace. staxid writes the policy minified, so its JSON length is what counts. The
+ * three built-in roles hold no other inline policy: this policy may take all of it there.
  */
 export const ROLE_INLINE_POLICY_LIMIT = 10_240;
+
+/**
+ * The room this policy may take on a permission-set role, whose own inline policies share
+ * IAM's ROLE_INLINE_POLICY_LIMIT with it: the permission set gets the rest
+ * (PERMISSION_SET_INLINE_POLICY_LIMIT), so a PutRolePolicy of revocation never fails with
+ * LimitExceeded. 2,048 characters hold about 8 users as per-user statements and 46 (UUID
+ * user ids) in the combined statement.
+ */
+export const REVOCATION_POLICY_BUDGET = 2_048;
+
+/** The most a permission set's inline policies may take together: IAM's limit less REVOCATION_POLICY_BUDGET. */
+export const PERMISSION_SET_INLINE_POLICY_LIMIT = ROLE_INLINE_POLICY_LIMIT - REVOCATION_POLICY_BUDGET;
+
+/**
+ * The size IAM counts for inline policy documents: their characters without whitespace.
+ * The minified JSON (JSON.stringify of the parsed document) approximates it from above:
+ * whitespace between tokens is dropped, whitespace inside strings still counts. A document
+ * that is not JSON counts its non-whitespace characters.
+ */
+export function inlinePolicyCharacters(documents: readonly string[]): number {
+  return documents.reduce((total, document) => total + minifiedLength(document), 0);
+}
+
+/**
+ * Why a permission set's inline policies would leave session revocation too little room
+ * on its role, or undefined when they fit. The API's validation and the deployment engine
+ * both refuse such a permission set, in these words.
+ */
+export function inlinePolicyRoomProblem(documents: readonly string[]): string | undefined {
+  const total = inlinePolicyCharacters(documents);
+  if (total <= PERMISSION_SET_INLINE_POLICY_LIMIT) return undefined;
+  return `total ${total} characters without whitespace; at most ${PERMISSION_SET_INLINE_POLICY_LIMIT} are allowed, because staxid keeps room for session revocation (${REVOCATION_POLICY_BUDGET} of IAM's ${ROLE_INLINE_POLICY_LIMIT} per role): shorten them or use AWS managed policies instead`;
+}
+
+function minifiedLength(document: string): number {
+  try {
+    return JSON.stringify(JSON.parse(document)).length;
+  } catch {
+    return document.replace(/\s/g, '').length;
+  }
+}
 
 /** The longest session a staxid role grants: STS caps SAML sessions at 12 hours. */
 const LONGEST_SESSION_MS = 12 * 60 * 60 * 1000;
@@ -48,13 +90,16 @@ interface DenyStatement {
   };
 }
 
-/** The policy would exceed IAM's inline-policy size limit: more users revoked within 12 h than one role's policy holds. */
+/** The policy would exceed its budget on a role: more users revoked within 12 h than the role's room holds. */
 export class RevocationPolicyTooLargeError extends Error {
   readonly code = 'RevocationPolicyTooLargeError';
 
-  constructor(readonly length: number) {
+  constructor(
+    readonly length: number,
+    readonly budget: number,
+  ) {
     super(
-      `the ${REVOCATION_POLICY_NAME} policy would be ${length} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}-character limit on a role's inline policies`,
+      `the ${REVOCATION_POLICY_NAME} policy would be ${length} characters, over the ${budget} characters it has on the role (IAM allows ${ROLE_INLINE_POLICY_LIMIT} across a role's inline policies)`,
     );
     this.name = 'RevocationPolicyTooLargeError';
   }
@@ -106,20 +151,26 @@ export function pruneExpired(revocations: readonly Revocation[], now: Date): Rev
 }
 
 /**
- * The minified policy document for `revocations`, or undefined when there is nothing to
- * deny (the policy is then deleted). Normally one statement per user, in user id order, so
- * that equal sets give equal documents. When those would not fit IAM's limit (about 40
- * users revoked within 12 hours), one statement denies all of them with the latest
- * cut-off: stricter for the others, and still exact for sessions issued since, because
- * none of them can sign in (about 250 users fit). Past that, RevocationPolicyTooLargeError.
+ * The minified policy document for `revocations`, at most `budget` characters long
+ * (ROLE_INLINE_POLICY_LIMIT on a built-in role, REVOCATION_POLICY_BUDGET on a
+ * permission-set role), or undefined when there is nothing to deny (the policy is then
+ * deleted). Normally one statement per user, in user id order, so that equal sets give
+ * equal documents. When those would not fit (past about 41 users revoked within 12 hours
+ * on a built-in role, 8 on a permission-set role), one statement denies all of them with
+ * the latest cut-off: stricter for the others, and still exact for sessions issued since,
+ * because none of them can sign in (256 users fit on a built-in role, 46 on a
+ * permission-set role). Past that, RevocationPolicyTooLargeError.
  */
-export function renderRevocationPolicy(revocations: readonly Revocation[]): string | undefined {
+export function renderRevocationPolicy(
+  revocations: readonly Revocation[],
+  budget: number,
+): string | undefined {
   if (revocations.length === 0) return undefined;
   const sorted = [...revocations].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   const perUser = policyDocument(
     sorted.map((r) => denyStatement(userSid(r.userId), r.userId, r.issuedBefore)),
   );
-  if (perUser.length <= ROLE_INLINE_POLICY_LIMIT) return perUser;
+  if (perUser.length <= budget) return perUser;
   const latest = sorted.reduce((a, b) => (a.issuedBefore >= b.issuedBefore ? a : b));
   const combined = policyDocument([
     denyStatement(
@@ -128,7 +179,7 @@ export function renderRevocationPolicy(revocations: readonly Revocation[]): stri
       latest.issuedBefore,
     ),
   ]);
-  if (combined.length > ROLE_INLINE_POLICY_LIMIT) throw new RevocationPolicyTooLargeError(combined.length);
+  if (combined.length > budget) throw new RevocationPolicyTooLargeError(combined.length, budget);
   return combined;
 }
 

@@ -7,12 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
-import {
-  AUTOMATION_ROLE_NAME,
-  BUILTIN_ROLE_NAMES,
-  PERMISSION_SET_ROLE_PATH,
-  roleArn,
-} from '@/lambdas/shared/constants';
+import { AUTOMATION_ROLE_NAME, PERMISSION_SET_ROLE_PATH, roleArn } from '@/lambdas/shared/constants';
 import { type RetryOptions, withRetries } from '@/lambdas/shared/retry';
 
 /**
@@ -27,8 +22,8 @@ export interface RevocationTarget {
 }
 
 export interface AccountRoles {
-  /** Names of every staxid role in the account: the built-in ones and those under PERMISSION_SET_ROLE_PATH. */
-  listStaxidRoles(): Promise<string[]>;
+  /** Names of the account's permission-set roles: those under PERMISSION_SET_ROLE_PATH (the built-in ones are known by name). */
+  listPermissionSetRoles(): Promise<string[]>;
   /** The role's revocation policy document (JSON), or undefined when it has none (or the role does not exist). */
   readPolicy(roleName: string): Promise<string | undefined>;
   /** Writes the role's revocation policy; `false` when the role does not exist. */
@@ -151,8 +146,8 @@ class IamAccountRoles implements AccountRoles {
     private readonly retry: RetryOptions | undefined,
   ) {}
 
-  async listStaxidRoles(): Promise<string[]> {
-    const names = new Set<string>(Object.values(BUILTIN_ROLE_NAMES));
+  async listPermissionSetRoles(): Promise<string[]> {
+    const names = new Set<string>();
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const response = await withRetries(

@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import {
   cutoffFor,
+  inlinePolicyCharacters,
+  PERMISSION_SET_INLINE_POLICY_LIMIT,
   parseRevocationPolicy,
   pruneExpired,
+  REVOCATION_POLICY_BUDGET,
   type Revocation,
   RevocationPolicyTooLargeError,
   ROLE_INLINE_POLICY_LIMIT,
@@ -11,6 +15,8 @@ import {
 } from '@/lambdas/revocation/revocation-policy';
 import { isTransient, withRetries } from '@/lambdas/shared/retry';
 
+/** A built-in role's budget: IAM's whole limit. */
+const LIMIT = ROLE_INLINE_POLICY_LIMIT;
 const userId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const revocation = (n: number, issuedBefore = '2026-11-30T11:07:00Z'): Revocation => ({
   userId: userId(n),
@@ -25,7 +31,7 @@ describe('cutoffFor', () => {
 
 describe('renderRevocationPolicy', () => {
   test('is valid IAM JSON, minified, one statement per user in user id order', () => {
-    const document = renderRevocationPolicy([revocation(2), revocation(1)]);
+    const document = renderRevocationPolicy([revocation(2), revocation(1)], LIMIT);
 
     expect(document).toBeDefined();
     expect(document).not.toMatch(/\s/);
@@ -39,13 +45,13 @@ describe('renderRevocationPolicy', () => {
   });
 
   test('is undefined when nothing is revoked (the policy is deleted)', () => {
-    expect(renderRevocationPolicy([])).toBeUndefined();
+    expect(renderRevocationPolicy([], LIMIT)).toBeUndefined();
   });
 
   test('round-trips through parseRevocationPolicy', () => {
     const revocations = [revocation(1), revocation(2, '2026-11-30T11:30:00Z')];
 
-    expect(parseRevocationPolicy(renderRevocationPolicy(revocations))).toEqual(revocations);
+    expect(parseRevocationPolicy(renderRevocationPolicy(revocations, LIMIT))).toEqual(revocations);
   });
 
   test('past IAM’s 10,240-character limit, denies every user in one statement with the latest cut-off', () => {
@@ -53,7 +59,7 @@ describe('renderRevocationPolicy', () => {
       revocation(n, n === 7 ? '2026-11-30T11:59:00Z' : undefined),
     );
 
-    const document = renderRevocationPolicy(many) ?? '';
+    const document = renderRevocationPolicy(many, LIMIT) ?? '';
 
     expect(document.length).toBeLessThanOrEqual(ROLE_INLINE_POLICY_LIMIT);
     expect(JSON.parse(document).Statement).toEqual([
@@ -71,20 +77,99 @@ describe('renderRevocationPolicy', () => {
     // Parsed back, every user keeps a revocation (with the latest cut-off); replaying one changes nothing.
     const parsed = parseRevocationPolicy(document);
     expect(parsed.map((r) => r.userId).sort()).toEqual(many.map((r) => r.userId));
-    expect(renderRevocationPolicy(withRevocation(parsed, revocation(3)))).toBe(document);
+    expect(renderRevocationPolicy(withRevocation(parsed, revocation(3)), LIMIT)).toBe(document);
   });
 
   test('fails loudly when even one combined statement would not fit', () => {
     const tooMany = Array.from({ length: 300 }, (_, n) => revocation(n));
 
-    expect(() => renderRevocationPolicy(tooMany)).toThrow(RevocationPolicyTooLargeError);
-    expect(() => renderRevocationPolicy(tooMany)).toThrow(/over IAM's 10240-character limit/);
+    expect(() => renderRevocationPolicy(tooMany, LIMIT)).toThrow(RevocationPolicyTooLargeError);
+    expect(() => renderRevocationPolicy(tooMany, LIMIT)).toThrow(
+      /would be \d+ characters, over the 10240 characters it has on the role/,
+    );
   });
 
   test('keeps one statement per user while they fit', () => {
     const fitting = Array.from({ length: 40 }, (_, n) => revocation(n));
 
-    expect(JSON.parse(renderRevocationPolicy(fitting) ?? '').Statement).toHaveLength(40);
+    expect(JSON.parse(renderRevocationPolicy(fitting, LIMIT) ?? '').Statement).toHaveLength(40);
+  });
+});
+
+describe('renderRevocationPolicy on a permission-set role (REVOCATION_POLICY_BUDGET)', () => {
+  const budget = REVOCATION_POLICY_BUDGET;
+  const users = (count: number) => Array.from({ length: count }, (_, n) => revocation(n));
+
+  test('1 user: one statement, well inside the budget', () => {
+    const document = renderRevocationPolicy(users(1), budget) ?? '';
+
+    expect(JSON.parse(document).Statement).toHaveLength(1);
+    expect(document.length).toBeLessThanOrEqual(budget);
+  });
+
+  test('30 users: the combined statement, inside the budget, denying all 30', () => {
+    const document = renderRevocationPolicy(users(30), budget) ?? '';
+
+    expect(document.length).toBeLessThanOrEqual(budget);
+    expect(parseRevocationPolicy(document).map((r) => r.userId)).toEqual(users(30).map((r) => r.userId));
+    // The same 30 on a built-in role still get a statement each.
+    expect(JSON.parse(renderRevocationPolicy(users(30), LIMIT) ?? '').Statement).toHaveLength(30);
+  });
+
+  test('200 users: refused with RevocationPolicyTooLargeError rather than a document over the budget', () => {
+    expect(() => renderRevocationPolicy(users(200), budget)).toThrow(
+      /over the 2048 characters it has on the role/,
+    );
+  });
+
+  test('the budget holds 46 users with UUID ids in the combined statement, as documented', () => {
+    expect((renderRevocationPolicy(users(46), budget) ?? '').length).toBeLessThanOrEqual(budget);
+    expect(() => renderRevocationPolicy(users(47), budget)).toThrow(RevocationPolicyTooLargeError);
+  });
+
+  test('property: whatever the users and cut-offs, a document is never over the budget, and denies each user', () => {
+    const revocations = fc.uniqueArray(
+      fc.record({
+        userId: fc.uuid(),
+        issuedBefore: fc
+          .integer({
+            min: Date.parse('2026-01-01T00:00:00Z') / 1000,
+            max: Date.parse('2027-01-01T00:00:00Z') / 1000,
+          })
+          .map((seconds) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')),
+      }),
+      { minLength: 1, maxLength: 200, selector: (r) => r.userId },
+    );
+    fc.assert(
+      fc.property(revocations, fc.constantFrom(budget, LIMIT), (list, roleBudget) => {
+        let document: string | undefined;
+        try {
+          document = renderRevocationPolicy(list, roleBudget);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RevocationPolicyTooLargeError);
+          return;
+        }
+        expect(document?.length).toBeLessThanOrEqual(roleBudget);
+        const denied = new Set(parseRevocationPolicy(document).map((r) => r.userId));
+        expect(list.every((r) => denied.has(r.userId))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('inlinePolicyCharacters', () => {
+  test('counts a document as IAM does: whitespace between tokens is not counted', () => {
+    const minified =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}';
+    const spaced = JSON.stringify(JSON.parse(minified), null, 4);
+
+    expect(inlinePolicyCharacters([spaced])).toBe(minified.length);
+    expect(inlinePolicyCharacters([spaced, minified])).toBe(2 * minified.length);
+  });
+
+  test('leaves a permission set IAM’s limit less the revocation budget', () => {
+    expect(PERMISSION_SET_INLINE_POLICY_LIMIT).toBe(ROLE_INLINE_POLICY_LIMIT - REVOCATION_POLICY_BUDGET);
   });
 });
 

@@ -9,7 +9,11 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RevocationMessage } from '@/lambdas/revocation/messages';
-import { REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
+import {
+  REVOCATION_POLICY_BUDGET,
+  REVOCATION_POLICY_NAME,
+  renderRevocationPolicy,
+} from '@/lambdas/revocation/revocation-policy';
 import { IamRevocationTarget } from '@/lambdas/revocation/revocation-target';
 import { createWorker } from '@/lambdas/revocation/revoke-sessions-worker';
 import type { Logger } from '@/lambdas/shared/logger';
@@ -19,6 +23,7 @@ const OTHER_ACCOUNT = '444444444444';
 const DEPLOYER = 'arn:aws:iam::222222222222:role/staxid-deployer';
 const USER_A = '0b6a4f1e-1111-4aaa-8aaa-aaaaaaaaaaaa';
 const USER_B = '0b6a4f1e-2222-4bbb-8bbb-bbbbbbbbbbbb';
+const userIdFor = (n: number) => `0b6a4f1e-3333-4ccc-8ccc-${String(n).padStart(12, '0')}`;
 const BUILTIN = ['staxid-admin-role', 'staxid-developer-role', 'staxid-readonly-role'];
 const PERMISSION_SET_ROLE = 'ps-network-admins';
 const ALL_ROLES = [...BUILTIN, PERMISSION_SET_ROLE];
@@ -329,6 +334,69 @@ describe('revoke-sessions worker', () => {
     ).toHaveLength(1);
     expect(logged.find((line) => line.level === 'error')?.fields).toMatchObject({
       errorName: 'AccessDenied',
+    });
+  });
+
+  test('writes the built-in roles before listing the permission-set roles: a role created meanwhile still gets the deny', async () => {
+    const late = 'ps-created-during-revocation';
+    const fake = new FakeIam([...ALL_ROLES, late]);
+    iam.on(ListRolesCommand).callsFake(() => {
+      // The deployment engine created `late` after the built-in writes; it is there when listed.
+      const builtinsWritten = BUILTIN.every((role) => fake.policies.has(role));
+      const roles = builtinsWritten ? [PERMISSION_SET_ROLE, late] : [PERMISSION_SET_ROLE];
+      return { Roles: roles.map((RoleName) => ({ RoleName, Path: '/staxid/' })), IsTruncated: false };
+    });
+
+    const response = await worker()(event(record(revokeA)));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fake.statements(late)).toEqual([expectedStatement(USER_A, '2026-11-30T11:07:00Z')]);
+  });
+
+  test('a permission-set role’s policy stays within REVOCATION_POLICY_BUDGET; the built-in roles keep a statement per user', async () => {
+    const fake = new FakeIam(ALL_ROLES);
+    const revokes = Array.from({ length: 12 }, (_, n) => ({ ...revokeA, userId: userIdFor(n) }));
+
+    const response = await worker()(event(...revokes.map((message) => record(message))));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fake.policies.get(PERMISSION_SET_ROLE)?.length).toBeLessThanOrEqual(REVOCATION_POLICY_BUDGET);
+    expect(fake.statements(PERMISSION_SET_ROLE)).toHaveLength(1);
+    for (const role of BUILTIN) expect(fake.statements(role)).toHaveLength(12);
+  });
+
+  test('past a permission-set role’s budget the message fails, logged naming the role; the built-in roles are still written', async () => {
+    const fake = new FakeIam(ALL_ROLES);
+    const full = Array.from({ length: 46 }, (_, n) => ({
+      userId: userIdFor(n),
+      issuedBefore: '2026-11-30T11:07:00Z',
+    }));
+    fake.policies.set(PERMISSION_SET_ROLE, renderRevocationPolicy(full, REVOCATION_POLICY_BUDGET) ?? '');
+
+    const response = await worker()(event(record(revokeA)));
+
+    expect(response.batchItemFailures).toHaveLength(1);
+    for (const role of BUILTIN) expect(fake.statements(role)).toHaveLength(1);
+    expect(logged.find((line) => line.level === 'error')?.fields).toMatchObject({
+      errorName: 'RevocationIncompleteError',
+      errorMessage: `could not update the revocation policy of ${PERMISSION_SET_ROLE}`,
+      cause: {
+        errorName: 'RevocationPolicyTooLargeError',
+        errorMessage: expect.stringContaining('over the 2048 characters it has on the role'),
+      },
+    });
+  });
+
+  test('when the permission-set roles cannot be listed, the built-in roles are written and the message fails', async () => {
+    const fake = new FakeIam(ALL_ROLES);
+    fake.failures.push(...Array.from({ length: 4 }, () => ({ command: 'ListRoles', name: 'Throttling' })));
+
+    const response = await worker()(event(record(revokeA)));
+
+    expect(response.batchItemFailures).toHaveLength(1);
+    for (const role of BUILTIN) expect(fake.statements(role)).toHaveLength(1);
+    expect(logged.find((line) => line.level === 'error')?.fields).toMatchObject({
+      errorMessage: expect.stringContaining('the roles under /staxid/ (listing them failed)'),
     });
   });
 
