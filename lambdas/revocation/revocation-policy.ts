@@ -72,8 +72,16 @@ const PRUNE_MARGIN_MS = 15 * 60 * 1000;
  */
 export const REVOCATION_CUTOFF_DELAY_MS = 7 * 60 * 1000;
 
+/**
+ * The `userId` of a revocation of every session of the role issued before its cut-off,
+ * whoever signed in: what the policy falls back to when the revoked users are too many to
+ * name in its room. A staxid user id is a UUID, never this.
+ */
+export const EVERY_SESSION = '*';
+
 /** One user's revocation: sessions with this source identity issued before `issuedBefore` are denied. */
 export interface Revocation {
+  /** The user, or EVERY_SESSION. */
   readonly userId: string;
   /** ISO 8601 UTC, whole seconds. */
   readonly issuedBefore: string;
@@ -85,24 +93,9 @@ interface DenyStatement {
   readonly Action: '*';
   readonly Resource: '*';
   readonly Condition: {
-    readonly StringEquals: { readonly 'aws:SourceIdentity': string | readonly string[] };
+    readonly StringEquals?: { readonly 'aws:SourceIdentity': string | readonly string[] };
     readonly DateLessThan: { readonly 'aws:TokenIssueTime': string };
   };
-}
-
-/** The policy would exceed its budget on a role: more users revoked within 12 h than the role's room holds. */
-export class RevocationPolicyTooLargeError extends Error {
-  readonly code = 'RevocationPolicyTooLargeError';
-
-  constructor(
-    readonly length: number,
-    readonly budget: number,
-  ) {
-    super(
-      `the ${REVOCATION_POLICY_NAME} policy would be ${length} characters, over the ${budget} characters it has on the role (IAM allows ${ROLE_INLINE_POLICY_LIMIT} across a role's inline policies)`,
-    );
-    this.name = 'RevocationPolicyTooLargeError';
-  }
 }
 
 /** The cut-off of a revocation requested at `at`: later by REVOCATION_CUTOFF_DELAY_MS, whole seconds. */
@@ -119,11 +112,15 @@ export function parseRevocationPolicy(document: string | undefined): Revocation[
   const revocations: Revocation[] = [];
   for (const statement of statements) {
     const condition = isRecord(statement) ? statement.Condition : undefined;
-    if (!isRecord(condition) || !isRecord(condition.StringEquals) || !isRecord(condition.DateLessThan))
-      continue;
-    const identities = condition.StringEquals['aws:SourceIdentity'];
+    if (!isRecord(condition) || !isRecord(condition.DateLessThan)) continue;
     const issuedBefore = condition.DateLessThan['aws:TokenIssueTime'];
     if (typeof issuedBefore !== 'string') continue;
+    if (condition.StringEquals === undefined) {
+      revocations.push({ userId: EVERY_SESSION, issuedBefore });
+      continue;
+    }
+    if (!isRecord(condition.StringEquals)) continue;
+    const identities = condition.StringEquals['aws:SourceIdentity'];
     for (const userId of Array.isArray(identities) ? identities : [identities]) {
       if (typeof userId === 'string') revocations.push({ userId, issuedBefore });
     }
@@ -159,28 +156,65 @@ export function pruneExpired(revocations: readonly Revocation[], now: Date): Rev
  * on a built-in role, 8 on a permission-set role), one statement denies all of them with
  * the latest cut-off: stricter for the others, and still exact for sessions issued since,
  * because none of them can sign in (256 users fit on a built-in role, 46 on a
- * permission-set role). Past that, RevocationPolicyTooLargeError.
+ * permission-set role). Past that, the policy fails closed: one statement denies EVERY
+ * session of the role issued before the latest cut-off, whoever holds it (everyone signed
+ * in to that role signs in again; the revoked users cannot). It always fits, so a
+ * revocation is never dropped for lack of room. A user revoked later is named beside it;
+ * users whose cut-off it covers are no longer named.
  */
 export function renderRevocationPolicy(
   revocations: readonly Revocation[],
   budget: number,
 ): string | undefined {
   if (revocations.length === 0) return undefined;
-  const sorted = [...revocations].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  const perUser = policyDocument(
-    sorted.map((r) => denyStatement(userSid(r.userId), r.userId, r.issuedBefore)),
-  );
+  const everyone = latest(revocations.filter((r) => r.userId === EVERY_SESSION));
+  const users = revocations
+    .filter((r) => r.userId !== EVERY_SESSION && !(everyone && r.issuedBefore <= everyone.issuedBefore))
+    .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  const head = everyone ? [everySessionStatement(everyone.issuedBefore)] : [];
+  const newest = latest(users);
+  if (!newest) return policyDocument(head);
+  const perUser = policyDocument([
+    ...head,
+    ...users.map((r) => denyStatement(userSid(r.userId), r.userId, r.issuedBefore)),
+  ]);
   if (perUser.length <= budget) return perUser;
-  const latest = sorted.reduce((a, b) => (a.issuedBefore >= b.issuedBefore ? a : b));
   const combined = policyDocument([
+    ...head,
     denyStatement(
       COMBINED_SID,
-      sorted.map((r) => r.userId),
-      latest.issuedBefore,
+      users.map((r) => r.userId),
+      newest.issuedBefore,
     ),
   ]);
-  if (combined.length > budget) throw new RevocationPolicyTooLargeError(combined.length, budget);
-  return combined;
+  if (combined.length <= budget) return combined;
+  return policyDocument([everySessionStatement(newest.issuedBefore)]);
+}
+
+/** Whether a rendered policy denies every session of its role (the fail-closed fallback). */
+export function deniesEverySession(document: string | undefined): boolean {
+  return parseRevocationPolicy(document).some((r) => r.userId === EVERY_SESSION);
+}
+
+/** The revocation with the latest cut-off, or undefined for none. */
+function latest(revocations: readonly Revocation[]): Revocation | undefined {
+  return revocations.reduce<Revocation | undefined>(
+    (found, r) => (!found || r.issuedBefore > found.issuedBefore ? r : found),
+    undefined,
+  );
+}
+
+/** The Sid of the statement that denies every session issued before a cut-off. */
+const EVERY_SESSION_SID = 'RevokeEverySession';
+
+function everySessionStatement(issuedBefore: string): DenyStatement {
+  return {
+    Sid: EVERY_SESSION_SID,
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
+  };
 }
 
 /** The Sid of the one statement that denies every revoked user when per-user statements do not fit. */

@@ -24,6 +24,13 @@ export function createWorker(deps: WorkerDeps): (event: SQSEvent) => Promise<SQS
       const message = parseRevocationMessage(record.body);
       const roles = await applyRevocation(deps.target, message, deps.clock.now());
       deps.logger.info('session revocation applied', { ...message, roles });
+      const everySession = Object.keys(roles).filter((role) => roles[role] === 'denied-every-session');
+      if (everySession.length > 0) {
+        deps.logger.warn(
+          'too many users revoked within 12 hours to name: these roles now deny every session issued before the cut-off, so everyone signed in to them signs in again',
+          { awsAccountId: message.awsAccountId, roles: everySession },
+        );
+      }
     },
     {
       logger: deps.logger,

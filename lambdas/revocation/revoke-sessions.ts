@@ -1,6 +1,7 @@
 import type { RevocationMessage } from '@/lambdas/revocation/messages';
 import {
   cutoffFor,
+  deniesEverySession,
   parseRevocationPolicy,
   pruneExpired,
   REVOCATION_POLICY_BUDGET,
@@ -12,8 +13,12 @@ import {
 import type { AccountRoles, RevocationTarget } from '@/lambdas/revocation/revocation-target';
 import { BUILTIN_ROLE_NAMES, PERMISSION_SET_ROLE_PATH } from '@/lambdas/shared/constants';
 
-/** What happened to one role's revocation policy. */
-export type RoleOutcome = 'written' | 'deleted' | 'unchanged' | 'no-role';
+/**
+ * What happened to one role's revocation policy. `denied-every-session`: written, and it now
+ * denies every session of the role issued before the latest cut-off (too many users revoked
+ * to name in the role's room; renderRevocationPolicy).
+ */
+export type RoleOutcome = 'written' | 'denied-every-session' | 'deleted' | 'unchanged' | 'no-role';
 
 /** Some roles of the account could not be updated; the others were. Redelivery finishes the job. */
 export class RevocationIncompleteError extends Error {
@@ -91,5 +96,6 @@ async function updateRole(
     await roles.deletePolicy(roleName);
     return 'deleted';
   }
-  return (await roles.writePolicy(roleName, next)) ? 'written' : 'no-role';
+  if (!(await roles.writePolicy(roleName, next))) return 'no-role';
+  return deniesEverySession(next) && !deniesEverySession(current) ? 'denied-every-session' : 'written';
 }

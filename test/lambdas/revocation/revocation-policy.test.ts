@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import {
   cutoffFor,
+  deniesEverySession,
+  EVERY_SESSION,
   inlinePolicyCharacters,
   PERMISSION_SET_INLINE_POLICY_LIMIT,
   parseRevocationPolicy,
   pruneExpired,
   REVOCATION_POLICY_BUDGET,
   type Revocation,
-  RevocationPolicyTooLargeError,
   ROLE_INLINE_POLICY_LIMIT,
   renderRevocationPolicy,
   withoutUser,
@@ -80,13 +81,47 @@ describe('renderRevocationPolicy', () => {
     expect(renderRevocationPolicy(withRevocation(parsed, revocation(3)), LIMIT)).toBe(document);
   });
 
-  test('fails loudly when even one combined statement would not fit', () => {
-    const tooMany = Array.from({ length: 300 }, (_, n) => revocation(n));
-
-    expect(() => renderRevocationPolicy(tooMany, LIMIT)).toThrow(RevocationPolicyTooLargeError);
-    expect(() => renderRevocationPolicy(tooMany, LIMIT)).toThrow(
-      /would be \d+ characters, over the 10240 characters it has on the role/,
+  test('fails closed when even one combined statement would not fit: every session before the latest cut-off is denied', () => {
+    const tooMany = Array.from({ length: 300 }, (_, n) =>
+      revocation(n, n === 7 ? '2026-11-30T11:59:00Z' : undefined),
     );
+
+    const document = renderRevocationPolicy(tooMany, LIMIT) ?? '';
+
+    expect(JSON.parse(document).Statement).toEqual([
+      {
+        Sid: 'RevokeEverySession',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-30T11:59:00Z' } },
+      },
+    ]);
+    expect(deniesEverySession(document)).toBe(true);
+    expect(parseRevocationPolicy(document)).toEqual([
+      { userId: EVERY_SESSION, issuedBefore: '2026-11-30T11:59:00Z' },
+    ]);
+  });
+
+  test('after failing closed, a user revoked later is named beside it, and one it already covers is not', () => {
+    const collapsed = parseRevocationPolicy(
+      renderRevocationPolicy(
+        Array.from({ length: 300 }, (_, n) => revocation(n)),
+        LIMIT,
+      ),
+    );
+    const later = revocation(900, '2026-11-30T12:30:00Z');
+    const covered = revocation(901, '2026-11-30T11:00:00Z');
+
+    const document = renderRevocationPolicy([...collapsed, later, covered], LIMIT) ?? '';
+
+    expect(parseRevocationPolicy(document)).toEqual([
+      { userId: EVERY_SESSION, issuedBefore: '2026-11-30T11:07:00Z' },
+      later,
+    ]);
+    // Replayed, nothing changes; pruned after 12 hours like any statement.
+    expect(renderRevocationPolicy(parseRevocationPolicy(document), LIMIT)).toBe(document);
+    expect(pruneExpired(parseRevocationPolicy(document), new Date('2026-12-01T00:00:00Z'))).toEqual([later]);
   });
 
   test('keeps one statement per user while they fit', () => {
@@ -116,15 +151,18 @@ describe('renderRevocationPolicy on a permission-set role (REVOCATION_POLICY_BUD
     expect(JSON.parse(renderRevocationPolicy(users(30), LIMIT) ?? '').Statement).toHaveLength(30);
   });
 
-  test('200 users: refused with RevocationPolicyTooLargeError rather than a document over the budget', () => {
-    expect(() => renderRevocationPolicy(users(200), budget)).toThrow(
-      /over the 2048 characters it has on the role/,
-    );
+  test('200 users: every session before the cut-off denied, inside the budget, never a document over it', () => {
+    const document = renderRevocationPolicy(users(200), budget) ?? '';
+
+    expect(document.length).toBeLessThanOrEqual(budget);
+    expect(deniesEverySession(document)).toBe(true);
   });
 
-  test('the budget holds 46 users with UUID ids in the combined statement, as documented', () => {
-    expect((renderRevocationPolicy(users(46), budget) ?? '').length).toBeLessThanOrEqual(budget);
-    expect(() => renderRevocationPolicy(users(47), budget)).toThrow(RevocationPolicyTooLargeError);
+  test('the budget holds 46 users with UUID ids in the combined statement, as documented; 47 fail closed', () => {
+    const fortySix = renderRevocationPolicy(users(46), budget) ?? '';
+    expect(fortySix.length).toBeLessThanOrEqual(budget);
+    expect(deniesEverySession(fortySix)).toBe(false);
+    expect(deniesEverySession(renderRevocationPolicy(users(47), budget))).toBe(true);
   });
 
   test('property: whatever the users and cut-offs, a document is never over the budget, and denies each user', () => {
@@ -142,16 +180,19 @@ describe('renderRevocationPolicy on a permission-set role (REVOCATION_POLICY_BUD
     );
     fc.assert(
       fc.property(revocations, fc.constantFrom(budget, LIMIT), (list, roleBudget) => {
-        let document: string | undefined;
-        try {
-          document = renderRevocationPolicy(list, roleBudget);
-        } catch (error) {
-          expect(error).toBeInstanceOf(RevocationPolicyTooLargeError);
-          return;
-        }
+        const document = renderRevocationPolicy(list, roleBudget);
         expect(document?.length).toBeLessThanOrEqual(roleBudget);
-        const denied = new Set(parseRevocationPolicy(document).map((r) => r.userId));
-        expect(list.every((r) => denied.has(r.userId))).toBe(true);
+        // Every revoked session is denied: its user is named with a cut-off at least as late,
+        // or every session before a cut-off at least as late is.
+        const denied = parseRevocationPolicy(document);
+        for (const r of list) {
+          expect(
+            denied.some(
+              (d) =>
+                (d.userId === r.userId || d.userId === EVERY_SESSION) && d.issuedBefore >= r.issuedBefore,
+            ),
+          ).toBe(true);
+        }
       }),
       { numRuns: 200 },
     );

@@ -10,6 +10,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RevocationMessage } from '@/lambdas/revocation/messages';
 import {
+  deniesEverySession,
   REVOCATION_POLICY_BUDGET,
   REVOCATION_POLICY_NAME,
   renderRevocationPolicy,
@@ -365,7 +366,7 @@ describe('revoke-sessions worker', () => {
     for (const role of BUILTIN) expect(fake.statements(role)).toHaveLength(12);
   });
 
-  test('past a permission-set role’s budget the message fails, logged naming the role; the built-in roles are still written', async () => {
+  test('past a permission-set role’s budget the role fails closed (every session before the cut-off denied), with a warning naming it', async () => {
     const fake = new FakeIam(ALL_ROLES);
     const full = Array.from({ length: 46 }, (_, n) => ({
       userId: userIdFor(n),
@@ -375,16 +376,18 @@ describe('revoke-sessions worker', () => {
 
     const response = await worker()(event(record(revokeA)));
 
-    expect(response.batchItemFailures).toHaveLength(1);
+    expect(response.batchItemFailures).toEqual([]);
     for (const role of BUILTIN) expect(fake.statements(role)).toHaveLength(1);
-    expect(logged.find((line) => line.level === 'error')?.fields).toMatchObject({
-      errorName: 'RevocationIncompleteError',
-      errorMessage: `could not update the revocation policy of ${PERMISSION_SET_ROLE}`,
-      cause: {
-        errorName: 'RevocationPolicyTooLargeError',
-        errorMessage: expect.stringContaining('over the 2048 characters it has on the role'),
-      },
+    expect(fake.policies.get(PERMISSION_SET_ROLE)?.length).toBeLessThanOrEqual(REVOCATION_POLICY_BUDGET);
+    expect(deniesEverySession(fake.policies.get(PERMISSION_SET_ROLE))).toBe(true);
+    expect(logged.find((line) => line.level === 'warn')).toMatchObject({
+      message: expect.stringContaining('deny every session issued before the cut-off'),
+      fields: { awsAccountId: revokeA.awsAccountId, roles: [PERMISSION_SET_ROLE] },
     });
+    // Replayed, it writes nothing and warns no more.
+    logged.length = 0;
+    expect((await worker()(event(record(revokeA)))).batchItemFailures).toEqual([]);
+    expect(logged.filter((line) => line.level === 'warn')).toEqual([]);
   });
 
   test('when the permission-set roles cannot be listed, the built-in roles are written and the message fails', async () => {
