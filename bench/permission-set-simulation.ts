@@ -321,6 +321,17 @@ class MemoryDeploymentStore implements DeploymentStore {
     });
   }
 
+  async deploymentsInAccount(permissionSetId: string, awsAccountId: string): Promise<DeploymentItem[]> {
+    return [...this.deployments.values()].filter(
+      (item) => item.PermissionSetId === permissionSetId && item.AwsAccountId === awsAccountId,
+    );
+  }
+
+  /** The simulated organization's accounts are all members. */
+  async accountRole(): Promise<string | undefined> {
+    return 'MEMBER';
+  }
+
   async setAssignmentStatus(assignment: AssignmentItem, status: DeploymentStatus): Promise<boolean> {
     const key = `${assignment.PermissionSetId}/${assignment.Id}`;
     const stored = this.assignments.get(key);

@@ -37,11 +37,14 @@ export interface RoleGrant {
   readonly RoleName: AccessLevel;
 }
 
+/** An account as an account type lists it (`AwsAccounts`), so readers need not fetch the account. */
 export interface AccountRef {
   readonly AccountId: string;
   readonly AwsAccountId: string;
   readonly Name: string;
   readonly Status: AccountStatus;
+  /** Absent in summaries written before it was kept: read the account item to know it. */
+  readonly AccountRole?: AccountRole;
 }
 
 export interface StoredAccountType {
@@ -59,6 +62,21 @@ export interface StoredAccountType {
 export type AccountStatus = 'ACTIVE' | 'SUSPENDED' | 'CLOSED' | 'INITIALIZING' | 'OFFBOARDED';
 
 export type AccountRole = 'MEMBER' | 'MANAGEMENT' | 'SECURITY' | 'LOGGING';
+
+/**
+ * Whether an account is one staxid runs in or reports to (management, security: the deployer
+ * role and the SAML signing key, logging): never an account type member, sign-in target or
+ * deployment target, as a role there would reach every account (security review M3).
+ */
+export function isProtectedAccount(role: string | undefined): boolean {
+  return role !== undefined && PROTECTED_ACCOUNT_ROLES.has(role);
+}
+
+const PROTECTED_ACCOUNT_ROLES: ReadonlySet<string> = new Set<AccountRole>([
+  'MANAGEMENT',
+  'SECURITY',
+  'LOGGING',
+]);
 
 export interface StoredAccount {
   readonly id: string;
@@ -112,11 +130,13 @@ export function accountTypeFromItem(item: Item): StoredAccountType {
   for (const ref of recordListAttr(item, 'AwsAccounts')) {
     const accountId = stringAttr(ref, 'AccountId');
     if (!accountId) continue;
+    const role = accountRoleOf(ref.AccountRole);
     refs.set(accountId, {
       AccountId: accountId,
       AwsAccountId: stringAttr(ref, 'AwsAccountId') ?? '',
       Name: stringAttr(ref, 'Name') ?? '',
       Status: accountStatus(ref.Status),
+      ...(role && { AccountRole: role }),
     });
   }
   const accounts = stringListAttr(item, 'Accounts').map(
@@ -215,6 +235,12 @@ export function accountTypeResponse(
 
 const ACCOUNT_ROLES: readonly AccountRole[] = ['MEMBER', 'MANAGEMENT', 'SECURITY', 'LOGGING'];
 
+function accountRoleOf(value: unknown): AccountRole | undefined {
+  return typeof value === 'string' && (ACCOUNT_ROLES as readonly string[]).includes(value)
+    ? (value as AccountRole)
+    : undefined;
+}
+
 export function accountFromItem(item: Item): StoredAccount {
   const email = stringAttr(item, 'Email');
   const accountType = stringAttr(item, 'AccountType');
@@ -222,7 +248,6 @@ export function accountFromItem(item: Item): StoredAccount {
   const modifiedTs = stringAttr(item, 'ModifiedTS');
   const joinedTs = stringAttr(item, 'JoinedTS');
   const version = numberAttr(item, 'Version');
-  const role = stringAttr(item, 'AccountRole');
   return {
     id: stringAttr(item, 'Id') ?? String(item.PK).slice(`${ENTITY.account}#`.length),
     awsAccountId: stringAttr(item, 'AwsAccountId') ?? '',
@@ -230,8 +255,7 @@ export function accountFromItem(item: Item): StoredAccount {
     awsName: stringAttr(item, 'AwsAccountName') ?? stringAttr(item, 'Name') ?? '',
     ...(email && { email }),
     status: accountStatus(item.Status),
-    accountRole:
-      role && (ACCOUNT_ROLES as readonly string[]).includes(role) ? (role as AccountRole) : 'MEMBER',
+    accountRole: accountRoleOf(item.AccountRole) ?? 'MEMBER',
     ...(accountType && { accountType }),
     ...(createdTs && { createdTs }),
     ...(modifiedTs && { modifiedTs }),
@@ -272,6 +296,7 @@ export function accountRef(account: StoredAccount): AccountRef {
     AwsAccountId: account.awsAccountId,
     Name: account.name,
     Status: account.status,
+    AccountRole: account.accountRole,
   };
 }
 

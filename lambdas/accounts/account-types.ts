@@ -8,6 +8,7 @@ import {
   accountTypeResponse,
   getAccountType,
   getAccountTypes,
+  isProtectedAccount,
   listAccountTypes,
   type StoredAccount,
   type StoredAccountType,
@@ -247,6 +248,7 @@ export async function updateAccountTypeMembers(
           .map((account) => [account.id, account]),
       );
       for (const id of targets.keys()) if (!accounts.has(id)) throw new NotFoundError('Account', id);
+      assertNoProtectedAccount(body.Members, accounts);
 
       const moves: { account: StoredAccount; to: string }[] = [];
       for (const [accountId, to] of targets) {
@@ -367,4 +369,23 @@ function nameGuardPut(deps: ServiceDeps, name: string, accountTypeId: string): T
     },
     onConditionFailed: () => nameTaken(name),
   };
+}
+
+/**
+ * Refuses to put the management, security or logging account in an account type: a role
+ * there (the member StackSet's, a permission set's) would reach every account (review M3).
+ */
+function assertNoProtectedAccount(
+  members: readonly AccountTypeMemberMap[],
+  accounts: ReadonlyMap<string, StoredAccount>,
+): void {
+  for (const [index, entry] of members.entries()) {
+    const account = accounts.get(entry.AccountId.toLowerCase());
+    if (account && isProtectedAccount(account.accountRole)) {
+      throw new ValidationError(
+        `Body.Members[${index}].AccountId`,
+        `account ${JSON.stringify(account.name)} (${account.awsAccountId}) is the organization's ${account.accountRole} account, which staxid depends on: it cannot be in an account type, so nobody is given a role in it; remove it from the request`,
+      );
+    }
+  }
 }

@@ -4,6 +4,7 @@ import {
   accountFromItem,
   accountRef,
   accountTypeFromItem,
+  isProtectedAccount,
   type StoredAccountType,
 } from '@/lambdas/accounts/account-items';
 import { type AssignmentSummary, summariesFromAccountType } from '@/lambdas/permission-sets/items';
@@ -27,8 +28,12 @@ import {
  * 1. in parallel: the user's GSI2 rows (`USER#<id>`: their group memberships AND their support
  *    grants) and every account type (which carries its access, a summary of its accounts and
  *    one of its permission-set assignments, `PermissionSetRoles`);
- * 2. only when an active support grant names an account that no account type lists: those
- *    account items, in parallel BatchGets.
+ * 2. only when an active support grant names an account that no account type lists, or a
+ *    summary predates the account's AccountRole in it: those account items, in parallel BatchGets.
+ *
+ * The management, security and logging accounts are never offered, whatever type lists them
+ * (security review M3); a support grant with less than AWS's shortest session left is not
+ * offered either, so no session outlives its grant (M4).
  */
 
 export interface Entitlement {
@@ -74,10 +79,13 @@ export async function entitlementsOf(db: Db, userId: string, now: Date): Promise
   // A grant holds only while its engineer is still in the support group that made them one.
   const usable = grants.filter((grant) => groups.has(grant.supportGroupId));
   const held = [...builtinFrom(types, groups), ...permissionSetsFrom(typeItems, groups)];
-  if (usable.length === 0) return sortEntitlements(firstPerRole(held));
-  const accounts = await accountsByGrant(db, usable, types);
+  const accounts = await accountsToCheck(db, types, [
+    ...held.map((entitlement) => entitlement.accountId),
+    ...usable.flatMap((grant) => grantAccountIds(grant, types)),
+  ]);
+  const signable = held.filter((entitlement) => canSignInTo(accounts.get(entitlement.accountId)));
   return sortEntitlements(
-    firstPerRole([...held, ...supportFrom(longestFirst(usable), types, accounts, now)]),
+    firstPerRole([...signable, ...supportFrom(longestFirst(usable), types, accounts, now)]),
   );
 }
 
@@ -144,8 +152,17 @@ function builtinFrom(types: readonly StoredAccountType[], groups: ReadonlySet<st
   return entitlements;
 }
 
-function canSignInTo(account: AccountRef): boolean {
-  return account.Status === 'ACTIVE' && /^\d{12}$/.test(account.AwsAccountId);
+/**
+ * ACTIVE, with a 12-digit id, and not one of the accounts staxid itself depends on
+ * (management, security, logging: security review M3), whatever account type lists it.
+ */
+function canSignInTo(account: AccountRef | undefined): account is AccountRef {
+  return (
+    account !== undefined &&
+    account.Status === 'ACTIVE' &&
+    /^\d{12}$/.test(account.AwsAccountId) &&
+    !isProtectedAccount(account.AccountRole)
+  );
 }
 
 function accountPart(account: AccountRef) {
@@ -153,20 +170,19 @@ function accountPart(account: AccountRef) {
 }
 
 /**
- * The accounts the grants name directly, by Stax id: from the account types' summaries, and
- * for accounts no type lists, from their own items (round trip 2, parallel BatchGets).
+ * The accounts `ids` name, by Stax id: from the account types' summaries, and from their own
+ * items (round trip 2, parallel BatchGets) for accounts no type lists (named by a support
+ * grant) or listed in a summary written before summaries kept the account's AccountRole.
  */
-async function accountsByGrant(
+async function accountsToCheck(
   db: Db,
-  grants: readonly StoredGrant[],
   types: readonly StoredAccountType[],
+  ids: readonly string[],
 ): Promise<Map<string, AccountRef>> {
   const known = new Map(types.flatMap((type) => type.accounts.map((ref) => [ref.AccountId, ref] as const)));
-  const missing = [...new Set(grants.flatMap((grant) => grant.scope.accountIds))].filter(
-    (id) => !known.has(id),
-  );
+  const unread = [...new Set(ids)].filter((id) => known.get(id)?.AccountRole === undefined);
   const chunks: string[][] = [];
-  for (let start = 0; start < missing.length; start += 100) chunks.push(missing.slice(start, start + 100));
+  for (let start = 0; start < unread.length; start += 100) chunks.push(unread.slice(start, start + 100));
   const pages = await Promise.all(
     chunks.map((chunk) =>
       getMany(
@@ -182,6 +198,17 @@ async function accountsByGrant(
   return known;
 }
 
+/** The Stax ids of the accounts in a grant's scope: those it names and those of the types it names. */
+function grantAccountIds(grant: StoredGrant, types: readonly StoredAccountType[]): string[] {
+  const scopeTypes = new Set(grant.scope.accountTypeIds);
+  return [
+    ...grant.scope.accountIds,
+    ...types
+      .filter((type) => scopeTypes.has(type.id))
+      .flatMap((type) => type.accounts.map((ref) => ref.AccountId)),
+  ];
+}
+
 /** One entitlement per (grant, account in its scope) the user may sign in to. */
 function supportFrom(
   grants: readonly StoredGrant[],
@@ -189,22 +216,18 @@ function supportFrom(
   accounts: ReadonlyMap<string, AccountRef>,
   now: Date,
 ): Entitlement[] {
-  const typesById = new Map(types.map((type) => [type.id, type]));
   return grants.flatMap((grant) => {
-    const inScope = new Map<string, AccountRef>();
-    for (const id of grant.scope.accountIds) {
-      const ref = accounts.get(id);
-      if (ref) inScope.set(id, ref);
-    }
-    for (const typeId of grant.scope.accountTypeIds) {
-      for (const ref of typesById.get(typeId)?.accounts ?? []) inScope.set(ref.AccountId, ref);
-    }
-    return [...inScope.values()].filter(canSignInTo).map(
+    const sessionDurationSeconds = supportSessionSeconds(grant, now);
+    if (sessionDurationSeconds === undefined) return [];
+    const inScope = [...new Set(grantAccountIds(grant, types))]
+      .map((id) => accounts.get(id))
+      .filter(canSignInTo);
+    return inScope.map(
       (account): Entitlement => ({
         ...accountPart(account),
         roleName: grant.roleName,
         source: 'support',
-        sessionDurationSeconds: supportSessionSeconds(grant, now),
+        sessionDurationSeconds,
         supportGrantId: grant.id,
         caseReference: grant.caseReference,
       }),
@@ -212,10 +235,15 @@ function supportFrom(
   });
 }
 
-/** At most an hour and never past the grant's end, but at least AWS's 15 minutes. */
-function supportSessionSeconds(grant: StoredGrant, now: Date): number {
+/**
+ * The session a grant opens now: at most an hour and never past the grant's end. AWS's
+ * shortest session is 15 minutes, so a grant with less left than that opens none (undefined):
+ * no support session outlives its grant's window (security review M4).
+ */
+function supportSessionSeconds(grant: StoredGrant, now: Date): number | undefined {
   const remaining = Math.floor((Date.parse(grant.expiresAt ?? '') - now.getTime()) / 1000);
-  return Math.max(SUPPORT_SESSION_SECONDS.min, Math.min(SUPPORT_SESSION_SECONDS.max, remaining));
+  if (!(remaining >= SUPPORT_SESSION_SECONDS.min)) return undefined;
+  return Math.min(SUPPORT_SESSION_SECONDS.max, remaining);
 }
 
 /** Grants by end of window, latest first (then by id): the grant that lasts longest is used first. */

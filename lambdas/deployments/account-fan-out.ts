@@ -1,4 +1,5 @@
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { isProtectedAccount } from '@/lambdas/accounts/account-items';
 import {
   assignmentsOfAccountType,
   type DeploymentStore,
@@ -65,9 +66,14 @@ export function accountMove(record: DynamoDBRecord): AccountMove | undefined {
   };
 }
 
-/** The account type whose roles an account should hold: its type while it is ACTIVE, else none. */
+/**
+ * The account type whose roles an account should hold: its type while it is ACTIVE, else
+ * none; never any for the management, security or logging account (review M3), so an account
+ * discovery labels one of those has its permission-set roles removed.
+ */
 function membership(image: Record<string, AttributeValue> | undefined): string | undefined {
   if (stringOf(image?.Status) !== 'ACTIVE') return undefined;
+  if (isProtectedAccount(stringOf(image?.AccountRole))) return undefined;
   return stringOf(image?.AccountType) || undefined;
 }
 

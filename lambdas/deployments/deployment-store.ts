@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
 import type { PermissionSetRoleSource } from '@/lambdas/deployments/role-model';
 import {
@@ -10,6 +16,7 @@ import {
   permissionSetKey,
 } from '@/lambdas/permission-sets/items';
 import type { Db } from '@/lambdas/shared/db';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 
 /**
  * The permission-set items the deployment engine reads and writes (the shared key layout of
@@ -70,6 +77,13 @@ export interface DeploymentStore {
   deploymentStatuses(permissionSetId: string, assignmentId: string): Promise<DeploymentStatus[]>;
   /** Sets the assignment's Status if its Version is still the one read; false otherwise. */
   setAssignmentStatus(assignment: AssignmentItem, status: DeploymentStatus, now: string): Promise<boolean>;
+  /**
+   * Every deployment of the permission set to one AWS account, whichever assignment it is
+   * for: the role there is one role, which another assignment may still need.
+   */
+  deploymentsInAccount(permissionSetId: string, awsAccountId: string): Promise<DeploymentItem[]>;
+  /** The AccountRole discovery recorded on the account (by Stax id); undefined when it has none. */
+  accountRole(accountId: string): Promise<string | undefined>;
 }
 
 /** `PERMSET#<id>`: the partition of a permission set, its assignments and deployments. */
@@ -110,27 +124,16 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async deploymentStatuses(permissionSetId: string, assignmentId: string): Promise<DeploymentStatus[]> {
-    const statuses: DeploymentStatus[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': permissionSetPk(permissionSetId),
-            ':prefix': `DEPLOYMENT#${assignmentId}#`,
-          },
-          ProjectionExpression: '#status',
-          ExpressionAttributeNames: { '#status': 'Status' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) statuses.push(item.Status as DeploymentStatus);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return statuses;
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': permissionSetPk(permissionSetId),
+        ':prefix': `DEPLOYMENT#${assignmentId}#`,
+      },
+      ProjectionExpression: '#status',
+      ExpressionAttributeNames: { '#status': 'Status' },
+    });
+    return items.map((item) => item.Status as DeploymentStatus);
   }
 
   async setAssignmentStatus(
@@ -154,6 +157,45 @@ export class DynamoDeploymentStore implements DeploymentStore {
         },
       }),
     );
+  }
+
+  async deploymentsInAccount(permissionSetId: string, awsAccountId: string): Promise<DeploymentItem[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: 'AwsAccountId = :account',
+      ExpressionAttributeValues: {
+        ':pk': permissionSetPk(permissionSetId),
+        ':prefix': 'DEPLOYMENT#',
+        ':account': awsAccountId,
+      },
+    });
+    return items as unknown as DeploymentItem[];
+  }
+
+  async accountRole(accountId: string): Promise<string | undefined> {
+    const item = await this.get(entityKey(ENTITY.account, accountId));
+    return typeof item?.AccountRole === 'string' ? item.AccountRole : undefined;
+  }
+
+  /** Every item a consistent Query of the table matches, page after page. */
+  private async queryAll(
+    query: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.doc.send(
+        new QueryCommand({
+          ...query,
+          TableName: this.db.tableName,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   private async get(key: { PK: string; SK: string }): Promise<Record<string, unknown> | undefined> {

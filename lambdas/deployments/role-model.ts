@@ -1,4 +1,4 @@
-import { PermanentDeploymentError } from '@/lambdas/deployments/run-deployment';
+import { PermanentDeploymentError } from '@/lambdas/deployments/permanent-deployment-error';
 import { inlinePolicyRoomProblem, REVOCATION_POLICY_NAME } from '@/lambdas/revocation/revocation-policy';
 import {
   AWS_SAML_SIGNIN_URL,

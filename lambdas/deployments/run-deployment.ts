@@ -1,3 +1,4 @@
+import { isProtectedAccount } from '@/lambdas/accounts/account-items';
 import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
 import { convergeRole, RoleNameTakenError, removeRole } from '@/lambdas/deployments/converge';
 import type {
@@ -7,6 +8,7 @@ import type {
   DeploymentStore,
 } from '@/lambdas/deployments/deployment-store';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
+import { PermanentDeploymentError } from '@/lambdas/deployments/permanent-deployment-error';
 import { desiredRole, type RoleChange } from '@/lambdas/deployments/role-model';
 import type { Clock } from '@/lambdas/shared/db';
 import type { RetryOptions } from '@/lambdas/shared/retry';
@@ -34,16 +36,6 @@ export type DeploymentOutcome =
   | { readonly result: 'superseded' }
   | { readonly result: 'complete'; readonly changes: readonly RoleChange[] }
   | { readonly result: 'failed'; readonly reason: string };
-
-/** A deployment that can never succeed as asked: recorded as failed, not retried. */
-export class PermanentDeploymentError extends Error {
-  readonly code = 'PermanentDeploymentError';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentDeploymentError';
-  }
-}
 
 /** Another writer changed the deployment item between our read and write: redelivery re-reads it. */
 export class DeploymentRaceError extends Error {
@@ -116,9 +108,9 @@ export async function runDeployment(
   if (!(await deps.store.putDeployment(started, item.Version))) {
     throw new DeploymentRaceError(`${message.assignmentId}/${message.awsAccountId}`);
   }
-  let changes: RoleChange[];
+  let applied: Applied;
   try {
-    changes = await applyMessage(deps, message);
+    applied = await applyMessage(deps, message, item.AccountId);
   } catch (error) {
     const permanent = isPermanent(error);
     if (!permanent && !finalAttempt) {
@@ -135,22 +127,85 @@ export async function runDeployment(
     if (!permanent) throw error;
     return { result: 'failed', reason };
   }
-  if (!(await finish(deps, started, phase.complete, undefined))) return { result: 'superseded' };
-  return { result: 'complete', changes };
+  if (!(await finish(deps, started, phase.complete, applied.reason))) return { result: 'superseded' };
+  return { result: 'complete', changes: applied.changes };
 }
 
-async function applyMessage(deps: DeploymentDeps, message: DeploymentMessage): Promise<RoleChange[]> {
+/** What a run did to the role, and why it did nothing when that needs saying. */
+interface Applied {
+  readonly changes: RoleChange[];
+  readonly reason?: string;
+}
+
+async function applyMessage(
+  deps: DeploymentDeps,
+  message: DeploymentMessage,
+  accountId: string,
+): Promise<Applied> {
   const permissionSet = await deps.store.getPermissionSet(message.permissionSetId);
   if (!permissionSet) {
     throw new PermanentDeploymentError(`permission set ${message.permissionSetId} does not exist`);
   }
+  if (message.action === 'delete') {
+    const keeper = await assignmentStillUsingRole(deps.store, message);
+    if (keeper) {
+      return {
+        changes: [],
+        reason: `the role stays: assignment ${keeper} of the same permission set still needs it in this account`,
+      };
+    }
+  } else {
+    await assertDeployableAccount(deps.store, message, accountId);
+    if (permissionSet.Status === 'DELETED') {
+      throw new PermanentDeploymentError(`permission set ${message.permissionSetId} is deleted`);
+    }
+  }
   const role = desiredRole(permissionSet, deps.iam.partition, message.awsAccountId);
   const iam = await deps.iam.account(message.awsAccountId);
-  if (message.action === 'delete') return removeRole(iam, role, deps.retry);
-  if (permissionSet.Status === 'DELETED') {
-    throw new PermanentDeploymentError(`permission set ${message.permissionSetId} is deleted`);
+  if (message.action === 'delete') return { changes: await removeRole(iam, role, deps.retry) };
+  return { changes: await convergeRole(iam, role, deps.retry) };
+}
+
+/**
+ * Refuses a role in the management, security or logging account (security review M3): a role
+ * there reaches every account, whatever account type lists the account. Removing one is allowed.
+ */
+async function assertDeployableAccount(
+  store: DeploymentStore,
+  message: DeploymentMessage,
+  accountId: string,
+): Promise<void> {
+  const accountRole = await store.accountRole(accountId);
+  if (isProtectedAccount(accountRole)) {
+    throw new PermanentDeploymentError(
+      `AWS account ${message.awsAccountId} is the organization's ${accountRole} account, which staxid depends on: no permission-set role is deployed there`,
+    );
   }
-  return convergeRole(iam, role, deps.retry);
+}
+
+/** Deployment statuses of an assignment that wants the role in its account (every one not being deleted). */
+const WANTS_ROLE = new Set<DeploymentStatus>([
+  'CREATE_REQUESTED',
+  'UPDATE_REQUESTED',
+  'DEPLOYMENT_IN_PROGRESS',
+  'DEPLOYMENT_COMPLETE',
+  'DEPLOYMENT_FAILED',
+]);
+
+/**
+ * Another assignment of the same permission set that still wants its role in this account:
+ * the role is named after the permission set, so two assignments on one account share it
+ * (review L2). Messages for one account run one at a time (the FIFO group is the account), so
+ * a deploy that another assignment asks for after this read runs after this removal.
+ */
+async function assignmentStillUsingRole(
+  store: DeploymentStore,
+  message: DeploymentMessage,
+): Promise<string | undefined> {
+  const deployments = await store.deploymentsInAccount(message.permissionSetId, message.awsAccountId);
+  return deployments.find(
+    (deployment) => deployment.AssignmentId !== message.assignmentId && WANTS_ROLE.has(deployment.Status),
+  )?.AssignmentId;
 }
 
 function isPermanent(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AccountRef, accountTypeFromItem } from '@/lambdas/accounts/account-items';
+import { type AccountRef, accountTypeFromItem, isProtectedAccount } from '@/lambdas/accounts/account-items';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
 import { type ChangeContext, commitChange, writeInChunks } from '@/lambdas/permission-sets/change';
 import { DeploymentsNotQueuedError } from '@/lambdas/permission-sets/deployments-not-queued';
@@ -100,10 +100,17 @@ async function getItem(db: Db, key: { PK: string; SK: string }): Promise<Item | 
   return item;
 }
 
-/** The accounts a deployment goes to: ACTIVE, with a 12-digit AWS account id. */
+/**
+ * The accounts a deployment goes to: ACTIVE, with a 12-digit AWS account id, and not the
+ * management, security or logging account (review M3; the worker refuses those too, for
+ * summaries that predate the AccountRole they carry).
+ */
 function deployableAccounts(accountType: Item): AccountRef[] {
   return accountTypeFromItem(accountType).accounts.filter(
-    (account) => account.Status === 'ACTIVE' && /^\d{12}$/.test(account.AwsAccountId),
+    (account) =>
+      account.Status === 'ACTIVE' &&
+      /^\d{12}$/.test(account.AwsAccountId) &&
+      !isProtectedAccount(account.AccountRole),
   );
 }
 

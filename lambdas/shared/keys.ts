@@ -25,7 +25,7 @@
  * | SAML certificates    | SAMLCERT                | SAMLCERT          |                             |                                      |
  *
  * An account type's access (`Roles`: group × role), its accounts (`Accounts`: ids) and a
- * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status}`) are kept on
+ * summary of them (`AwsAccounts`: `{AccountId, AwsAccountId, Name, Status, AccountRole}`; `AccountRole` is absent in summaries written before 2026-12-01) are kept on
  * the account type item itself, updated in the same transaction as the items they name,
  * so that entitlements need only: every account type (one Query) and the caller's
  * memberships (one Query), in parallel.

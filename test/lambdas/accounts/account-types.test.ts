@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createAccountTypeHandler } from '@/lambdas/accounts/create-account-type';
 import { deleteAccountTypeHandler } from '@/lambdas/accounts/delete-account-type';
 import { readAccountHandler } from '@/lambdas/accounts/read-account';
@@ -330,7 +330,13 @@ describe('accounts.UpdateAccountTypeMembers', () => {
       new GetCommand({ TableName: h.table.tableName, Key: entityKey(ENTITY.accountType, to) }),
     );
     expect(item.Item?.AwsAccounts).toEqual([
-      { AccountId: a.id, AwsAccountId: a.awsAccountId, Name: `account-${a.awsAccountId}`, Status: 'ACTIVE' },
+      {
+        AccountId: a.id,
+        AwsAccountId: a.awsAccountId,
+        Name: `account-${a.awsAccountId}`,
+        Status: 'ACTIVE',
+        AccountRole: 'MEMBER',
+      },
     ]);
 
     const taskId = (second.body as { Detail: { TaskId: string } }).Detail.TaskId;
@@ -340,6 +346,39 @@ describe('accounts.UpdateAccountTypeMembers', () => {
     expect(h.audit.events).toHaveLength(1);
     expect(h.audit.events[0]).toMatchObject({ staxEventType: 'accounts.UpdateAccountTypeMembers' });
   });
+
+  it.each(['SECURITY', 'LOGGING', 'MANAGEMENT'])(
+    'refuses to put the %s account in an account type (400), moving nothing',
+    async (role) => {
+      const id = await createType();
+      const [member, special] = [await putAccount(h), await putAccount(h)];
+      await h.table.doc.send(
+        new UpdateCommand({
+          TableName: h.table.tableName,
+          Key: entityKey(ENTITY.account, special.id),
+          UpdateExpression: 'SET AccountRole = :role',
+          ExpressionAttributeValues: { ':role': role },
+        }),
+      );
+      await expectRefused(
+        () =>
+          invoke(moveMembers, {
+            method: 'PUT',
+            body: {
+              Members: [
+                { AccountId: member.id, AccountTypeId: id },
+                { AccountId: special.id, AccountTypeId: id },
+              ],
+            },
+            caller: ADMIN,
+          }),
+        400,
+        new RegExp(
+          `^Body\\.Members\\[1\\]\\.AccountId: account "account-${special.awsAccountId}" \\(${special.awsAccountId}\\) is the organization's ${role} account, which staxid depends on: it cannot be in an account type`,
+        ),
+      );
+    },
+  );
 
   it('is all or nothing: an unknown account refuses every move (404)', async () => {
     const id = await createType();

@@ -216,7 +216,13 @@ describe('accounts.DiscoverAccounts', () => {
       new GetCommand({ TableName: h.table.tableName, Key: entityKey(ENTITY.accountType, typeId) }),
     );
     expect(type.Item?.AwsAccounts).toEqual([
-      { AccountId: dev?.Id, AwsAccountId: '100000000004', Name: 'Workload -dev- - co', Status: 'SUSPENDED' },
+      {
+        AccountId: dev?.Id,
+        AwsAccountId: '100000000004',
+        Name: 'Workload -dev- - co',
+        Status: 'SUSPENDED',
+        AccountRole: 'MEMBER',
+      },
     ]);
     const raw = await h.table.doc.send(
       new GetCommand({ TableName: h.table.tableName, Key: entityKey(ENTITY.account, dev?.Id ?? '') }),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ACCESS_LEVELS, type AccountStatus } from '@/lambdas/accounts/account-items';
+import { ACCESS_LEVELS, type AccountRole, type AccountStatus } from '@/lambdas/accounts/account-items';
 import { builtinEntitlements } from '@/lambdas/accounts/accounts';
 import { type Entitlement, entitlementsOf, SUPPORT_SESSION_SECONDS } from '@/lambdas/aws/entitlements';
 import { BUILTIN_ROLE_NAMES } from '@/lambdas/shared/constants';
@@ -242,9 +242,92 @@ describe('entitlementsOf', () => {
   });
 });
 
+describe('entitlementsOf: staxid’s own accounts (review M3)', () => {
+  /** A type whose admins are `group`, holding a member account and the three special ones. */
+  function organizationWithSpecialAccounts(userId: string, unlabelledSummary: boolean) {
+    const group = { id: newId(), name: 'admins' };
+    const type = {
+      id: newId(),
+      name: 'everything',
+      roles: [{ GroupId: group.id, RoleName: 'admin' as const }],
+    };
+    const roles: readonly AccountRole[] = ['MEMBER', 'SECURITY', 'LOGGING', 'MANAGEMENT'];
+    const accounts: ModelAccount[] = roles.map((role, i) => ({
+      id: newId(),
+      awsAccountId: String(600000000000 + i),
+      name: role.toLowerCase(),
+      status: 'ACTIVE',
+      typeId: type.id,
+      role,
+      unlabelledSummary,
+    }));
+    const grant = activeGrant(userId, {
+      accountIds: accounts.map((account) => account.id),
+      accountTypeIds: [type.id],
+    });
+    return {
+      groups: [group, SUPPORT],
+      memberships: [{ groupId: group.id, userId }, ...supportMember(userId).memberships],
+      types: [type],
+      accounts,
+      grants: [grant],
+    };
+  }
+
+  it.each([
+    ['the type’s summary says so', false],
+    ['only the account items say so (a summary written before it kept AccountRole)', true],
+  ])('never offers the management, security or logging account when %s', async (_, unlabelled) => {
+    const userId = newId();
+    await writeItems(table, modelItems(organizationWithSpecialAccounts(userId, unlabelled)));
+    const entitlements = await entitlementsOf(db, userId, NOW);
+    expect(entitlements.map((e) => [e.accountName, e.roleName])).toEqual([
+      ['member', BUILTIN_ROLE_NAMES.admin],
+      ['member', BUILTIN_ROLE_NAMES.readonly],
+    ]);
+  });
+});
+
+describe('entitlementsOf: a support session never outlives its grant (review M4)', () => {
+  async function offeredWith(secondsLeft: number): Promise<Entitlement[]> {
+    const userId = newId();
+    const account: ModelAccount = { id: newId(), awsAccountId: '123456789012', name: 'c', status: 'ACTIVE' };
+    const grant = activeGrant(
+      userId,
+      { accountIds: [account.id] },
+      { expiresAt: new Date(NOW.getTime() + secondsLeft * 1000).toISOString() },
+    );
+    await writeItems(
+      table,
+      modelItems({ ...supportMember(userId), types: [], accounts: [account], grants: [grant] }),
+    );
+    return entitlementsOf(db, userId, NOW);
+  }
+
+  it('offers a grant with 900 s left for exactly 900 s', async () => {
+    expect((await offeredWith(900)).map((e) => e.sessionDurationSeconds)).toEqual([900]);
+  });
+
+  it('does not offer a grant with 899 s left: AWS’s shortest session would outlive it', async () => {
+    expect(await offeredWith(899)).toEqual([]);
+  });
+
+  it('caps a long grant’s session at an hour', async () => {
+    expect((await offeredWith(5 * 3600)).map((e) => e.sessionDurationSeconds)).toEqual([3600]);
+  });
+});
+
 // ---- property: equal to a naive reference over random organizations ------------------------
 
 const STATUSES: readonly AccountStatus[] = ['ACTIVE', 'ACTIVE', 'SUSPENDED', 'CLOSED'];
+const ACCOUNT_ROLES: readonly AccountRole[] = [
+  'MEMBER',
+  'MEMBER',
+  'MEMBER',
+  'SECURITY',
+  'LOGGING',
+  'MANAGEMENT',
+];
 const GRANT_STATUSES: readonly StoredGrantStatus[] = ['ACTIVE', 'ACTIVE', 'PENDING', 'REVOKED'];
 const ROLE_NAMES = Object.values(BUILTIN_ROLE_NAMES);
 
@@ -287,6 +370,8 @@ const organizations = fc
           status: fc.constantFrom(...STATUSES),
           type: fc.option(fc.nat(Math.max(0, size.types - 1)), { nil: undefined }),
           name: fc.constantFrom('alpha', 'beta', 'Beta', 'gamma'),
+          role: fc.constantFrom(...ACCOUNT_ROLES),
+          unlabelledSummary: fc.boolean(),
         }),
         { minLength: size.accounts, maxLength: size.accounts },
       ),
@@ -337,6 +422,8 @@ const organizations = fc
         awsAccountId: String(500000000000 + i),
         name: account.name,
         status: account.status,
+        role: account.role,
+        unlabelledSummary: account.unlabelledSummary,
         ...(typeId && { typeId }),
       };
     });
@@ -383,7 +470,8 @@ const organizations = fc
 /** The reference: the definition, computed in memory from the model, with no cleverness. */
 function reference(model: Model, userId: string, now: Date): Entitlement[] {
   const time = now.getTime();
-  const usable = (account: ModelAccount) => account.status === 'ACTIVE';
+  const usable = (account: ModelAccount) =>
+    account.status === 'ACTIVE' && (account.role ?? 'MEMBER') === 'MEMBER';
   const myGroups = model.memberships.filter((m) => m.userId === userId).map((m) => m.groupId);
   const result: Entitlement[] = [];
   const has = (accountId: string, roleName: string) =>
@@ -426,7 +514,7 @@ function reference(model: Model, userId: string, now: Date): Entitlement[] {
       myGroups.includes(g.supportGroupId) &&
       g.status === 'ACTIVE' &&
       Date.parse(g.startsAt ?? '') <= time &&
-      time < Date.parse(g.expiresAt ?? ''),
+      time + SUPPORT_SESSION_SECONDS.min * 1000 <= Date.parse(g.expiresAt ?? ''),
   );
   const ordered = [...live].sort((a, b) =>
     a.expiresAt === b.expiresAt ? (a.id < b.id ? -1 : 1) : (a.expiresAt ?? '') > (b.expiresAt ?? '') ? -1 : 1,
@@ -444,10 +532,7 @@ function reference(model: Model, userId: string, now: Date): Entitlement[] {
         accountName: account.name,
         roleName: grant.roleName,
         source: 'support',
-        sessionDurationSeconds: Math.min(
-          SUPPORT_SESSION_SECONDS.max,
-          Math.max(SUPPORT_SESSION_SECONDS.min, remaining),
-        ),
+        sessionDurationSeconds: Math.min(SUPPORT_SESSION_SECONDS.max, remaining),
         supportGrantId: grant.id,
         caseReference: grant.caseReference,
       });

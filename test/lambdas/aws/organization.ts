@@ -4,6 +4,7 @@
  */
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type AccountRole,
   type AccountStatus,
   accountItem,
   accountTypeItem,
@@ -23,6 +24,10 @@ export interface ModelAccount {
   readonly status: AccountStatus;
   /** Index into `types`, or none. */
   readonly typeId?: string;
+  /** @default 'MEMBER' */
+  readonly role?: AccountRole;
+  /** Its account type's summary predates `AccountRole` in it (written without it). */
+  readonly unlabelledSummary?: boolean;
 }
 
 export interface ModelType {
@@ -58,7 +63,7 @@ export function modelItems(model: Model): Item[] {
         name: account.name,
         awsName: account.name,
         status: account.status,
-        accountRole: 'MEMBER',
+        accountRole: account.role ?? 'MEMBER',
         ...(account.typeId && { accountType: account.typeId }),
         version: 1,
       }),
@@ -78,6 +83,7 @@ export function modelItems(model: Model): Item[] {
             AwsAccountId: account.awsAccountId,
             Name: account.name,
             Status: account.status,
+            ...(!account.unlabelledSummary && { AccountRole: account.role ?? 'MEMBER' }),
           })),
       }),
       ...(type.permissionSets && {

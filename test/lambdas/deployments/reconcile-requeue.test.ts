@@ -1,6 +1,5 @@
 import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
 import { DynamoDeploymentStore } from '@/lambdas/deployments/deployment-store';
-import { MemoryAccountIam } from '@/lambdas/deployments/memory-iam';
 import {
   ABANDONED_AFTER_MINUTES,
   type DeploymentMessage,
@@ -17,6 +16,7 @@ import {
   createFixture,
   type Fixture,
   MemoryDeploymentQueue,
+  memoryAccounts,
   putAccountType,
   putGroup,
 } from '@/test/lambdas/permission-sets/support';
@@ -48,15 +48,7 @@ let handlers: {
   createAssignments: ReturnType<typeof createAssignmentsHandler>;
   deleteAssignment: ReturnType<typeof deleteAssignmentHandler>;
 };
-const accounts = new Map<string, MemoryAccountIam>();
-const iam: AccountIamProvider = {
-  partition: 'aws',
-  account: async (awsAccountId) => {
-    const account = accounts.get(awsAccountId) ?? new MemoryAccountIam();
-    accounts.set(awsAccountId, account);
-    return account;
-  },
-};
+const { iam, accounts } = memoryAccounts();
 
 beforeAll(async () => {
   f = await createFixture();

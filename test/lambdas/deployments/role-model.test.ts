@@ -10,6 +10,7 @@ import type { AccountIam, AccountIamProvider } from '@/lambdas/deployments/accou
 import { assignmentKey, DynamoDeploymentStore, deploymentKey } from '@/lambdas/deployments/deployment-store';
 import { applyChange } from '@/lambdas/deployments/memory-iam';
 import type { DeploymentMessage } from '@/lambdas/deployments/messages';
+import { PermanentDeploymentError } from '@/lambdas/deployments/permanent-deployment-error';
 import {
   desiredRole,
   type PermissionSetRoleSource,
@@ -18,7 +19,7 @@ import {
   type RoleChange,
   type RoleState,
 } from '@/lambdas/deployments/role-model';
-import { PermanentDeploymentError, runDeployment } from '@/lambdas/deployments/run-deployment';
+import { runDeployment } from '@/lambdas/deployments/run-deployment';
 import { PERMISSION_SET_INLINE_POLICY_LIMIT } from '@/lambdas/revocation/revocation-policy';
 import { createDb } from '@/lambdas/shared/db';
 import { createTestTable, type TestTable } from '@/test/support/dynamodb';

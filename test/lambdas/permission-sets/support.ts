@@ -7,6 +7,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { type AccountStatus, accountTypeItem } from '@/lambdas/accounts/account-items';
+import type { AccountIamProvider } from '@/lambdas/deployments/account-iam';
+import { MemoryAccountIam } from '@/lambdas/deployments/memory-iam';
 import type { DeploymentMessage, DeploymentQueue } from '@/lambdas/deployments/messages';
 import { groupItem, membershipItem } from '@/lambdas/groups/group-items';
 import { createAssignmentsHandler } from '@/lambdas/permission-sets/create-assignments';
@@ -134,3 +136,20 @@ export const POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
 });
+
+/** Member accounts' IAM in memory, one MemoryAccountIam per AWS account, made on first use. */
+export function memoryAccounts(): {
+  readonly iam: AccountIamProvider;
+  readonly accounts: Map<string, MemoryAccountIam>;
+} {
+  const accounts = new Map<string, MemoryAccountIam>();
+  const iam: AccountIamProvider = {
+    partition: 'aws',
+    account: async (awsAccountId) => {
+      const account = accounts.get(awsAccountId) ?? new MemoryAccountIam();
+      accounts.set(awsAccountId, account);
+      return account;
+    },
+  };
+  return { iam, accounts };
+}

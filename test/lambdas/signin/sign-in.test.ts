@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { AssumeRoleWithSAMLCommand, ExpiredTokenException } from '@aws-sdk/client-sts';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { AWS_SAML_SIGNIN_URL } from '@/lambdas/shared/constants';
+import { ENTITY, entityKey } from '@/lambdas/shared/keys';
 import { samlMetadataHandler } from '@/lambdas/signin/saml-metadata';
 import { signInHandler } from '@/lambdas/signin/sign-in';
 import type { SignInDeps, SignInEntitlement } from '@/lambdas/signin/sign-in-service';
@@ -17,7 +19,7 @@ import {
   type SignInWorld,
   TOKEN_CALLER,
 } from '@/test/lambdas/signin/harness';
-import { quietLogger } from '@/test/lambdas/tasks/harness';
+import { putAccount, quietLogger } from '@/test/lambdas/tasks/harness';
 import { apiEvent, lambdaContext } from '@/test/support/api-event';
 
 let w: SignInWorld;
@@ -323,6 +325,50 @@ describe('aws.SignIn refusals', () => {
     const unknown = await postSignIn(signIn, ACTIVE_USER, console_(unknownAccount));
     const outside = await postSignIn(signIn, ACTIVE_USER, console_(w.outside.awsAccountId));
     expect(unknown.body).toBe(outside.body);
+  });
+});
+
+describe('aws.SignIn to staxid’s own accounts (review M3)', () => {
+  it('refuses the security account though the user’s account type lists it (a summary without AccountRole)', async () => {
+    const { Item: held } = await w.h.table.doc.send(
+      new GetCommand({ TableName: w.h.table.tableName, Key: entityKey(ENTITY.account, w.held.id) }),
+    );
+    const typeId = String(held?.AccountType);
+    const security = await putAccount(w.h);
+    await w.h.table.doc.send(
+      new UpdateCommand({
+        TableName: w.h.table.tableName,
+        Key: entityKey(ENTITY.account, security.id),
+        UpdateExpression: 'SET AccountRole = :role, AccountType = :type',
+        ExpressionAttributeValues: { ':role': 'SECURITY', ':type': typeId },
+      }),
+    );
+    await w.h.table.doc.send(
+      new UpdateCommand({
+        TableName: w.h.table.tableName,
+        Key: entityKey(ENTITY.accountType, typeId),
+        UpdateExpression:
+          'SET Accounts = list_append(Accounts, :id), AwsAccounts = list_append(AwsAccounts, :ref)',
+        ExpressionAttributeValues: {
+          ':id': [security.id],
+          ':ref': [
+            {
+              AccountId: security.id,
+              AwsAccountId: security.awsAccountId,
+              Name: 'security',
+              Status: 'ACTIVE',
+            },
+          ],
+        },
+      }),
+    );
+    w.stsMock.on(AssumeRoleWithSAMLCommand).resolves({ Credentials: STS_CREDENTIALS });
+    const refused = await postSignIn(signIn, ACTIVE_USER, credentials(security.awsAccountId));
+    expect(refused.statusCode).toBe(403);
+    expect(w.h.audit.events[0]).toMatchObject({ outcome: 'FAILURE', detail: { reason: 'role_not_held' } });
+    expect(w.stsMock.calls()).toHaveLength(0);
+    const stillHeld = await postSignIn(signIn, ACTIVE_USER, credentials(w.held.awsAccountId));
+    expect(stillHeld.statusCode).toBe(200);
   });
 });
 

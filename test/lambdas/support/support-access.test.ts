@@ -245,9 +245,12 @@ describe('support.ApproveSupportAccessGrant', () => {
     );
     expect(item?.ttl).toBe((Date.parse(at(3.5)) + RETENTION_MS) / 1000);
 
-    // Expiry by the clock alone: no job, the entitlement is gone and reads say EXPIRED.
-    f.h.clock.time = new Date(Date.parse(at(3.5)) - 1);
+    // Expiry by the clock alone: no job, the entitlement is gone and reads say EXPIRED. It is
+    // offered while AWS's shortest session (900 s) still fits in the window, no longer.
+    f.h.clock.time = new Date(Date.parse(at(3.5)) - 900_000);
     expect(await entitlementsOf(f.h.deps.db, f.engineer.id, f.h.clock.now())).toHaveLength(1);
+    f.h.clock.time = new Date(Date.parse(at(3.5)) - 899_999);
+    expect(await entitlementsOf(f.h.deps.db, f.engineer.id, f.h.clock.now())).toEqual([]);
     f.h.clock.time = new Date(at(3.5));
     expect(await entitlementsOf(f.h.deps.db, f.engineer.id, f.h.clock.now())).toEqual([]);
     const read = await invoke(readOne, { pathParameters: { grant_id: grant.Id }, caller: f.engineer });
