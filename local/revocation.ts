@@ -1,13 +1,14 @@
 /**
- * Session revocation under `npm start` (ADR 0013): the table stream's user status changes,
- * read by local/stream-reader.ts as the fan-out function reads them in AWS, applied at once
- * (no queue) to every ACTIVE member account of the simulated organization through
- * LocalRevocationTarget, which records the policies under `$STAXID_HOME/revocations/`.
+ * Session revocation under `npm start` (ADR 0013): the table stream's user status changes and
+ * early support grant revocations, read by local/stream-reader.ts and decided by the same
+ * revocationChange as the fan-out function in AWS, applied at once (no queue) to the ACTIVE
+ * member accounts they reach in the simulated organization through LocalRevocationTarget,
+ * which records the policies under `$STAXID_HOME/revocations/`.
  */
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { listAccounts } from '@/lambdas/accounts/account-items';
-import { revocationAccounts, statusChange } from '@/lambdas/revocation/fan-out';
+import { changeAccounts, revocationChange } from '@/lambdas/revocation/changes';
 import type { RevocationTarget } from '@/lambdas/revocation/revocation-target';
 import { applyRevocation } from '@/lambdas/revocation/revoke-sessions';
 import type { Clock, Db } from '@/lambdas/shared/db';
@@ -25,10 +26,10 @@ export interface LocalRevocationDeps {
 export function localRevocationConsumer(deps: LocalRevocationDeps) {
   return async (records: readonly _Record[]): Promise<StreamPageResult> => {
     for (const record of records) {
-      const change = statusChange(lambdaShaped(record), deps.clock.now());
+      const change = revocationChange(lambdaShaped(record), deps.clock.now());
       if (!change) continue;
       try {
-        for (const awsAccountId of revocationAccounts(await listAccounts(deps.db))) {
+        for (const awsAccountId of changeAccounts(change, await listAccounts(deps.db))) {
           await applyRevocation(
             deps.target,
             { awsAccountId, userId: change.userId, action: change.action, at: change.at },

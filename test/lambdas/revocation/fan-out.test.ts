@@ -203,8 +203,139 @@ describe('fanOut', () => {
   });
 });
 
+const ENGINEER = '2f9e8d7c-6b5a-4c3d-8e1f-0a9b8c7d6e5f';
+const GRANT = 'c0ffee00-1111-4222-8333-444455556666';
+const TYPE_IN_SCOPE = 'type-in-scope';
+const OTHER_TYPE = 'other-type';
+
+function grantImage(
+  status: string,
+  scope: { accountIds?: string[]; accountTypeIds?: string[] } = {},
+): Record<string, AttributeValue> {
+  const list = (ids: readonly string[]): AttributeValue => ({ L: ids.map((id) => ({ S: id })) });
+  return {
+    PK: { S: `SUPPORTGRANT#${GRANT}` },
+    SK: { S: 'SUPPORTGRANT' },
+    Id: { S: GRANT },
+    UserId: { S: ENGINEER },
+    ScopeAccountIds: list(scope.accountIds ?? ['g1']),
+    ScopeAccountTypeIds: list(scope.accountTypeIds ?? [TYPE_IN_SCOPE]),
+    RoleName: { S: 'staxid-readonly-role' },
+    Status: { S: status },
+    Version: { N: '2' },
+  };
+}
+
+const GRANT_KEYS = { PK: { S: `SUPPORTGRANT#${GRANT}` }, SK: { S: 'SUPPORTGRANT' } };
+
+function grantChange(
+  before: string,
+  after: string,
+  scope?: { accountIds?: string[]; accountTypeIds?: string[] },
+): DynamoDBRecord {
+  return modify(grantImage(before, scope), grantImage(after, scope), GRANT_KEYS);
+}
+
+describe('fanOut of a support grant revoked early', () => {
+  let grantTable: TestTable;
+  let grantDeps: FanOutDeps;
+
+  beforeAll(async () => {
+    grantTable = await createTestTable();
+    const items = [
+      account('g1', '111111111111'),
+      account('g2', '121212121212', { accountType: TYPE_IN_SCOPE }),
+      account('g3', '131313131313', { accountType: TYPE_IN_SCOPE, status: 'SUSPENDED' }),
+      account('g4', '141414141414', { accountType: OTHER_TYPE }),
+      account('g5', '151515151515'),
+      account('g6', '161616161616', { accountType: TYPE_IN_SCOPE, accountRole: 'MANAGEMENT' }),
+    ];
+    for (const item of items) {
+      await grantTable.doc.send(new PutCommand({ TableName: grantTable.tableName, Item: item }));
+    }
+    grantDeps = { ...deps, db: createDb(grantTable.tableName, grantTable.client) };
+  });
+  afterAll(() => grantTable.drop());
+
+  test('ACTIVE → REVOKED revokes the engineer in exactly the ACTIVE member accounts of the scope, at the record’s time', async () => {
+    const response = await fanOut(grantDeps, streamEvent(grantChange('ACTIVE', 'REVOKED')));
+
+    expect(response.batchItemFailures).toEqual([]);
+    const entries = sentEntries();
+    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual(
+      expect.arrayContaining([
+        { awsAccountId: '111111111111', userId: ENGINEER, action: 'revoke', at: '2026-11-30T11:00:00.000Z' },
+        { awsAccountId: '121212121212', userId: ENGINEER, action: 'revoke', at: '2026-11-30T11:00:00.000Z' },
+      ]),
+    );
+    expect(entries).toHaveLength(2);
+    expect(entries.map((entry) => entry.MessageGroupId).sort()).toEqual(['111111111111', '121212121212']);
+  });
+
+  test('a scope naming only accounts reaches only those accounts', async () => {
+    await fanOut(
+      grantDeps,
+      streamEvent(grantChange('ACTIVE', 'REVOKED', { accountIds: ['g5'], accountTypeIds: [] })),
+    );
+
+    expect(sentEntries().map((entry) => entry.MessageGroupId)).toEqual(['151515151515']);
+  });
+
+  test('its deduplication ids differ from those of a user change with the same sequence number', async () => {
+    const grant = grantChange('ACTIVE', 'REVOKED', { accountIds: ['g1'], accountTypeIds: [] });
+    const user = modify(userImage('ACTIVE'), { ...userImage('DISABLED'), Id: { S: ENGINEER } });
+    const sameSequence = {
+      ...user,
+      dynamodb: { ...user.dynamodb, SequenceNumber: grant.dynamodb?.SequenceNumber },
+    };
+
+    await fanOut(grantDeps, streamEvent(grant, sameSequence));
+
+    const ids = sentEntries()
+      .filter((entry) => entry.MessageGroupId === '111111111111')
+      .map((entry) => entry.MessageDeduplicationId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  test.each([
+    ['revoking a PENDING grant', 'PENDING', 'REVOKED'],
+    ['approving a grant', 'PENDING', 'ACTIVE'],
+    ['an edit of a REVOKED grant', 'REVOKED', 'REVOKED'],
+    ['an edit of an ACTIVE grant', 'ACTIVE', 'ACTIVE'],
+  ])('sends nothing for %s', async (_, before, after) => {
+    const response = await fanOut(grantDeps, streamEvent(grantChange(before, after)));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+});
+
+/**
+ * The subset of the event filter syntax STREAM_FILTER_PATTERNS uses: an array of allowed
+ * values, `{prefix}`, and nested objects (every key must match).
+ */
+function matchesPattern(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return pattern.some((allowed) =>
+      typeof allowed === 'object' && allowed !== null && 'prefix' in allowed
+        ? typeof value === 'string' && value.startsWith(String(allowed.prefix))
+        : allowed === value,
+    );
+  }
+  if (typeof pattern !== 'object' || pattern === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([key, inner]) =>
+    matchesPattern(inner, (value as Record<string, unknown>)[key]),
+  );
+}
+
+function passesFilter(record: DynamoDBRecord): boolean {
+  return STREAM_FILTER_PATTERNS.some((pattern) => matchesPattern(pattern, record));
+}
+
 describe('STREAM_FILTER_PATTERNS', () => {
-  test('match only user items whose new status is DISABLED/DELETED or whose old status is DISABLED', () => {
+  test('match user items whose new status is DISABLED/DELETED or whose old status is DISABLED, and grants revoked while ACTIVE', () => {
     expect(STREAM_FILTER_PATTERNS).toEqual([
       {
         eventName: ['INSERT', 'MODIFY'],
@@ -220,6 +351,31 @@ describe('STREAM_FILTER_PATTERNS', () => {
           OldImage: { Status: { S: ['DISABLED'] } },
         },
       },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          Keys: { PK: { S: [{ prefix: 'SUPPORTGRANT#' }] }, SK: { S: ['SUPPORTGRANT'] } },
+          OldImage: { Status: { S: ['ACTIVE'] } },
+          NewImage: { Status: { S: ['REVOKED'] } },
+        },
+      },
     ]);
+  });
+
+  test.each([
+    ['a support grant revoked while ACTIVE', true, () => grantChange('ACTIVE', 'REVOKED')],
+    ['a user disabled', true, () => modify(userImage('ACTIVE'), userImage('DISABLED'))],
+    ['a user re-activated', true, () => modify(userImage('DISABLED'), userImage('ACTIVE'))],
+    ['a support grant revoked while PENDING', false, () => grantChange('PENDING', 'REVOKED')],
+    ['a support grant approved', false, () => grantChange('PENDING', 'ACTIVE')],
+    ['an edit of a REVOKED grant', false, () => grantChange('REVOKED', 'REVOKED')],
+    ['a user renamed', false, () => modify(userImage('ACTIVE'), userImage('ACTIVE', 'Grace'))],
+    [
+      'a REVOKED item that is not a grant',
+      false,
+      () => modify(grantImage('ACTIVE'), grantImage('REVOKED'), { PK: { S: 'GROUP#g' }, SK: { S: 'GROUP' } }),
+    ],
+  ])('%s passes the filter: %s', (_, passes, record) => {
+    expect(passesFilter(record())).toBe(passes);
   });
 });
