@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { accountItem, type StoredAccount } from '@/lambdas/accounts/account-items';
 import { LocalRevocationTarget } from '@/lambdas/revocation/local-revocation-target';
 import { createDb } from '@/lambdas/shared/db';
 import { grantItem, grantTtl, type StoredGrant } from '@/lambdas/support/grant-items';
 import { localRevocationConsumer } from '@/local/revocation';
 import { type LocalStreamReader, startLocalStreamReader } from '@/local/stream-reader';
+import { memberAccountItem } from '@/test/lambdas/revocation/account-items';
 import { quietLogger } from '@/test/lambdas/tasks/harness';
 import { createTestTable, type TestTable, testDynamoDbEndpoint } from '@/test/support/dynamodb';
 import { TEST_AWS_ENV } from '@/test/support/env';
@@ -31,19 +31,6 @@ let table: TestTable;
 let streams: DynamoDBStreamsClient;
 let home: string;
 let reader: LocalStreamReader;
-
-function account(id: string, awsAccountId: string, overrides: Partial<StoredAccount> = {}) {
-  return accountItem({
-    id,
-    awsAccountId,
-    name: `account-${awsAccountId}`,
-    awsName: `account-${awsAccountId}`,
-    status: 'ACTIVE',
-    accountRole: 'MEMBER',
-    version: 1,
-    ...overrides,
-  });
-}
 
 function grant(id: string, userId: string, status: StoredGrant['status']): StoredGrant {
   return {
@@ -102,10 +89,10 @@ beforeAll(async () => {
   });
   home = mkdtempSync(join(tmpdir(), 'staxid-local-revocation-'));
   for (const item of [
-    account('named', NAMED),
-    account('of-type', OF_TYPE, { accountType: SCOPE_TYPE }),
-    account('suspended', SUSPENDED_OF_TYPE, { accountType: SCOPE_TYPE, status: 'SUSPENDED' }),
-    account('outside', OUT_OF_SCOPE),
+    memberAccountItem('named', NAMED),
+    memberAccountItem('of-type', OF_TYPE, { accountType: SCOPE_TYPE }),
+    memberAccountItem('suspended', SUSPENDED_OF_TYPE, { accountType: SCOPE_TYPE, status: 'SUSPENDED' }),
+    memberAccountItem('outside', OUT_OF_SCOPE),
   ]) {
     await put(item);
   }

@@ -2,10 +2,10 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { accountItem, type StoredAccount } from '@/lambdas/accounts/account-items';
 import { type FanOutDeps, fanOut, STREAM_FILTER_PATTERNS } from '@/lambdas/revocation/fan-out';
 import { createDb } from '@/lambdas/shared/db';
 import type { Logger } from '@/lambdas/shared/logger';
+import { memberAccountItem } from '@/test/lambdas/revocation/account-items';
 import { createTestTable, type TestTable } from '@/test/support/dynamodb';
 
 const USER = '7d3c1a52-5f0e-4c61-9a7b-3e2f4d5c6b7a';
@@ -19,26 +19,13 @@ const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 let table: TestTable;
 let deps: FanOutDeps;
 
-function account(id: string, awsAccountId: string, overrides: Partial<StoredAccount> = {}) {
-  return accountItem({
-    id,
-    awsAccountId,
-    name: `account-${awsAccountId}`,
-    awsName: `account-${awsAccountId}`,
-    status: 'ACTIVE',
-    accountRole: 'MEMBER',
-    version: 1,
-    ...overrides,
-  });
-}
-
 beforeAll(async () => {
   table = await createTestTable();
   const items = [
-    account('a1', '333333333333'),
-    account('a2', '444444444444', { accountRole: 'SECURITY' }),
-    account('a3', '555555555555', { status: 'SUSPENDED' }),
-    account('a4', '666666666666', { accountRole: 'MANAGEMENT' }),
+    memberAccountItem('a1', '333333333333'),
+    memberAccountItem('a2', '444444444444', { accountRole: 'SECURITY' }),
+    memberAccountItem('a3', '555555555555', { status: 'SUSPENDED' }),
+    memberAccountItem('a4', '666666666666', { accountRole: 'MANAGEMENT' }),
   ];
   for (const item of items) await table.doc.send(new PutCommand({ TableName: table.tableName, Item: item }));
   deps = {
@@ -243,12 +230,12 @@ describe('fanOut of a support grant revoked early', () => {
   beforeAll(async () => {
     grantTable = await createTestTable();
     const items = [
-      account('g1', '111111111111'),
-      account('g2', '121212121212', { accountType: TYPE_IN_SCOPE }),
-      account('g3', '131313131313', { accountType: TYPE_IN_SCOPE, status: 'SUSPENDED' }),
-      account('g4', '141414141414', { accountType: OTHER_TYPE }),
-      account('g5', '151515151515'),
-      account('g6', '161616161616', { accountType: TYPE_IN_SCOPE, accountRole: 'MANAGEMENT' }),
+      memberAccountItem('g1', '111111111111'),
+      memberAccountItem('g2', '121212121212', { accountType: TYPE_IN_SCOPE }),
+      memberAccountItem('g3', '131313131313', { accountType: TYPE_IN_SCOPE, status: 'SUSPENDED' }),
+      memberAccountItem('g4', '141414141414', { accountType: OTHER_TYPE }),
+      memberAccountItem('g5', '151515151515'),
+      memberAccountItem('g6', '161616161616', { accountType: TYPE_IN_SCOPE, accountRole: 'MANAGEMENT' }),
     ];
     for (const item of items) {
       await grantTable.doc.send(new PutCommand({ TableName: grantTable.tableName, Item: item }));
