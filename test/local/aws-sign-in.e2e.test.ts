@@ -20,10 +20,9 @@ import {
   bootstrapAdminToken,
   callApi,
   expectStatus,
-  firstPasswordSignIn,
+  firstSignInOfInvited,
   type HttpReply,
   htmlForm,
-  invitationFor,
   postForm,
   runStaxid,
   useLocalService,
@@ -119,20 +118,13 @@ describe('AWS sign-in through the local service', () => {
   test(
     'the invited person signs in to cognito-local with the mailed password, sets their own, and becomes ACTIVE',
     async () => {
-      const invitation = invitationFor(join(local.home, 'outbox'), EMAIL);
-      expect(invitation.Username).toBe(state.userId);
-      state.userToken = await firstPasswordSignIn(
-        cognitoClient(),
-        running().endpoints.userPoolClientId,
-        state.userId,
-        invitation.TemporaryPassword,
-        NEW_PASSWORD,
-      );
-      // cognito-local ran the user pool's post-authentication trigger, as Cognito does: the
-      // first sign-in made the INVITED user ACTIVE.
-      const me = await asUser('GET', '/20190206/users/me');
-      expectStatus(me, 200);
-      expect(me.json).toEqual({ Users: [expect.objectContaining({ Id: state.userId, Status: 'ACTIVE' })] });
+      // cognito-local runs the user pool's post-authentication trigger, as Cognito does: the
+      // first sign-in makes the INVITED user ACTIVE (checked by the helper).
+      state.userToken = await firstSignInOfInvited(local, {
+        email: EMAIL,
+        userId: state.userId,
+        newPassword: NEW_PASSWORD,
+      });
     },
     STEP_TIMEOUT,
   );

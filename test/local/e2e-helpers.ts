@@ -98,7 +98,33 @@ export function expectStatus(reply: HttpReply, status: number): void {
  * access token. cognito-local runs staxid's triggers as Cognito does, so the person is
  * ACTIVE afterwards.
  */
-export async function firstPasswordSignIn(
+/**
+ * An invited user's first sign-in under `npm start`: the temporary password from their
+ * invitation in the outbox, then `newPassword`. cognito-local runs the user pool's
+ * post-authentication trigger, as Cognito does, so the INVITED user is ACTIVE afterwards:
+ * checked through `GET /20190206/users/me`. Answers the user's access token.
+ */
+export async function firstSignInOfInvited(
+  local: LocalE2e,
+  invited: { readonly email: string; readonly userId: string; readonly newPassword: string },
+): Promise<string> {
+  const service = local.running();
+  const invitation = invitationFor(join(local.home, 'outbox'), invited.email);
+  expect(invitation.Username).toBe(invited.userId);
+  const token = await firstPasswordSignIn(
+    local.cognito(),
+    service.endpoints.userPoolClientId,
+    invited.userId,
+    invitation.TemporaryPassword,
+    invited.newPassword,
+  );
+  const me = await callApi(service.url, token, 'GET', '/20190206/users/me');
+  expectStatus(me, 200);
+  expect(me.json).toEqual({ Users: [expect.objectContaining({ Id: invited.userId, Status: 'ACTIVE' })] });
+  return token;
+}
+
+async function firstPasswordSignIn(
   cognito: CognitoIdentityProviderClient,
   clientId: string,
   username: string,

@@ -10,7 +10,6 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { RoleState } from '@/lambdas/deployments/role-model';
@@ -23,10 +22,9 @@ import {
   bootstrapAdminToken,
   callApi,
   expectStatus,
-  firstPasswordSignIn,
+  firstSignInOfInvited,
   type HttpReply,
   htmlForm,
-  invitationFor,
   postForm,
   runStaxid,
   useLocalService,
@@ -73,7 +71,6 @@ const state = {
 
 const local = useLocalService('staxid-permission-sets-e2e-', STEP_TIMEOUT);
 const running = (): LocalService => local.running();
-const cognitoClient = (): CognitoIdentityProviderClient => local.cognito();
 
 /** The service's table in DynamoDB Local, to read deployment items as the engine wrote them. */
 function table(): Db {
@@ -312,19 +309,13 @@ describe('permission sets through the local service', () => {
   test(
     'the invited member signs in to cognito-local with a password and becomes ACTIVE',
     async () => {
-      const invitation = invitationFor(join(local.home, 'outbox'), EMAIL);
-      state.userToken = await firstPasswordSignIn(
-        cognitoClient(),
-        running().endpoints.userPoolClientId,
-        state.userId,
-        invitation.TemporaryPassword,
-        NEW_PASSWORD,
-      );
-      // cognito-local ran the user pool's post-authentication trigger, as Cognito does: the
-      // first sign-in made the INVITED member ACTIVE.
-      const me = await asUser('GET', '/20190206/users/me');
-      expectStatus(me, 200);
-      expect(me.json).toEqual({ Users: [expect.objectContaining({ Id: state.userId, Status: 'ACTIVE' })] });
+      // cognito-local runs the user pool's post-authentication trigger, as Cognito does: the
+      // first sign-in makes the INVITED user ACTIVE (checked by the helper).
+      state.userToken = await firstSignInOfInvited(local, {
+        email: EMAIL,
+        userId: state.userId,
+        newPassword: NEW_PASSWORD,
+      });
     },
     STEP_TIMEOUT,
   );
