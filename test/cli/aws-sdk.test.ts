@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
-import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
+import { type FakeApi, startFakeApiOver } from '@/test/cli/fake-staxid-api';
 import { LAUNCHER } from '@/test/cli/run-cli';
 import { startTestCognito, type TestCognito } from '@/test/support/cognito-local';
 
@@ -39,13 +39,7 @@ function staxid(
 
 beforeAll(async () => {
   cognito = await startTestCognito();
-  api = await startFakeApi({
-    cognitoEndpoint: cognito.endpoint,
-    userPoolId: cognito.userPoolId,
-    userPoolClientId: cognito.userPoolClientId,
-    apiToken: { accessKey: 'unused', secretKey: 'unused' },
-    roles: TEST_ROLES,
-  });
+  api = await startFakeApiOver(cognito);
   root = mkdtempSync(join(tmpdir(), 'staxid-cli-sdk-'));
   configFile = join(root, 'aws', 'config');
   const credentialsFile = join(root, 'aws', 'credentials');

@@ -19,7 +19,7 @@ import { login } from '@/cli/login';
 import { run } from '@/cli/staxid';
 import { freePort } from '@/local/dynamodb-local';
 import { type HostedUi, startHostedUi } from '@/local/hosted-ui';
-import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
+import { type FakeApi, startFakeApiOver } from '@/test/cli/fake-staxid-api';
 import { runCli } from '@/test/cli/run-cli';
 import { startTestCognito, type TestCognito } from '@/test/support/cognito-local';
 
@@ -38,13 +38,7 @@ let userCount = 0;
 
 beforeAll(async () => {
   cognito = await startTestCognito();
-  api = await startFakeApi({
-    cognitoEndpoint: cognito.endpoint,
-    userPoolId: cognito.userPoolId,
-    userPoolClientId: cognito.userPoolClientId,
-    apiToken: { accessKey: 'unused', secretKey: 'unused' },
-    roles: TEST_ROLES,
-  });
+  api = await startFakeApiOver(cognito);
   port = await freePort();
   hostedUi = await startHostedUi({
     cognitoEndpoint: cognito.endpoint,

@@ -175,3 +175,28 @@ export const TEST_ROLES: readonly AwsRole[] = [
     Source: 'builtin',
   },
 ];
+
+/** The cognito-local a fake API accepts people of. */
+export interface FakeApiCognito {
+  readonly endpoint: string;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+}
+
+/**
+ * The fake API over a test cognito-local, with TEST_ROLES and an API token nobody uses,
+ * unless `overrides` say otherwise.
+ */
+export function startFakeApiOver(
+  cognito: FakeApiCognito,
+  overrides: Partial<Omit<FakeApiOptions, 'cognitoEndpoint' | 'userPoolId' | 'userPoolClientId'>> = {},
+): Promise<FakeApi> {
+  return startFakeApi({
+    cognitoEndpoint: cognito.endpoint,
+    userPoolId: cognito.userPoolId,
+    userPoolClientId: cognito.userPoolClientId,
+    apiToken: { accessKey: 'unused', secretKey: 'unused' },
+    roles: TEST_ROLES,
+    ...overrides,
+  });
+}

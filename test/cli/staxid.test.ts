@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeApi, startFakeApi, TEST_ROLES } from '@/test/cli/fake-staxid-api';
+import { type FakeApi, startFakeApiOver, TEST_ROLES } from '@/test/cli/fake-staxid-api';
 import { runCli } from '@/test/cli/run-cli';
 import { startTestCognito, TEMPORARY_PASSWORD, type TestCognito } from '@/test/support/cognito-local';
 
@@ -39,13 +39,7 @@ let userCount = 0;
 
 beforeAll(async () => {
   cognito = await startTestCognito();
-  api = await startFakeApi({
-    cognitoEndpoint: cognito.endpoint,
-    userPoolId: cognito.userPoolId,
-    userPoolClientId: cognito.userPoolClientId,
-    apiToken: API_TOKEN,
-    roles: TEST_ROLES,
-  });
+  api = await startFakeApiOver(cognito, { apiToken: API_TOKEN });
   root = mkdtempSync(join(tmpdir(), 'staxid-cli-'));
   localHome = join(root, 'local-home');
   mkdirSync(localHome);
@@ -233,13 +227,7 @@ describe('staxid login as a person', () => {
   });
 
   it('takes the Cognito endpoint from --cognito-endpoint or STAXID_COGNITO_ENDPOINT for an API local.json does not describe', async () => {
-    const other = await startFakeApi({
-      cognitoEndpoint: cognito.endpoint,
-      userPoolId: cognito.userPoolId,
-      userPoolClientId: cognito.userPoolClientId,
-      apiToken: API_TOKEN,
-      roles: TEST_ROLES,
-    });
+    const other = await startFakeApiOver(cognito, { apiToken: API_TOKEN });
     try {
       const username = await createUser();
       const args = ['login', '--api', other.url, '--username', username, '--password-stdin'];
@@ -544,14 +532,7 @@ describe('a hostile or compromised staxid API', () => {
   afterEach(() => hostile?.stop());
 
   async function startHostileApi(region: string, roles = TEST_ROLES): Promise<FakeApi> {
-    hostile = await startFakeApi({
-      cognitoEndpoint: cognito.endpoint,
-      userPoolId: cognito.userPoolId,
-      userPoolClientId: cognito.userPoolClientId,
-      apiToken: API_TOKEN,
-      roles,
-      region,
-    });
+    hostile = await startFakeApiOver(cognito, { apiToken: API_TOKEN, roles, region });
     return hostile;
   }
 
