@@ -17,6 +17,7 @@ import {
   type Fixture,
   MemoryDeploymentQueue,
   memoryAccounts,
+  newPermissionSet,
   putAccountType,
   putGroup,
 } from '@/test/lambdas/permission-sets/support';
@@ -123,16 +124,6 @@ async function assignmentStatus(setId: string, assignmentId: string): Promise<st
   return Assignments.find((assignment) => assignment.Id === assignmentId)?.Status;
 }
 
-async function newPermissionSet(): Promise<{ Id: string; Name: string }> {
-  const created = await invoke(f.handlers.create, {
-    method: 'POST',
-    caller: ADMIN,
-    body: { Name: `Stalled-${Math.random().toString(36).slice(2, 8)}` },
-  });
-  expect(created.status).toBe(201);
-  return created.body as { Id: string; Name: string };
-}
-
 /** An assignment made while the queue is down (503): its deployments stay CREATE_REQUESTED. */
 async function stalledAssignment(setId: string) {
   const type = await putAccountType(f.h, ['ACTIVE', 'ACTIVE']);
@@ -154,7 +145,7 @@ async function stalledAssignment(setId: string) {
 
 describe('requeueStalledDeployments', () => {
   it('leaves a request younger than the threshold alone, then re-sends it and the worker converges it', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Stalled');
     const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
     queue.down = false;
 
@@ -176,7 +167,7 @@ describe('requeueStalledDeployments', () => {
   });
 
   it('re-sends the removal of a deleted permission set’s roles, left DELETE_REQUESTED by an outage', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Stalled');
     const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
     queue.down = false;
     await requeueAt(REQUEUE_AFTER_MINUTES + 1);
@@ -206,7 +197,7 @@ describe('requeueStalledDeployments', () => {
   });
 
   it('re-sends deployments a worker killed on the last delivery left IN_PROGRESS, and the worker converges them', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Stalled');
     const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
     queue.down = false;
     await requeueAt(REQUEUE_AFTER_MINUTES + 1);
@@ -249,7 +240,7 @@ describe('requeueStalledDeployments', () => {
   });
 
   it('records a run that kills its worker every time as failed after MAX_ABANDONED_RESENDS re-sends, and a redeploy starts afresh', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Stalled');
     const { assignmentId, awsAccountIds } = await stalledAssignment(set.Id);
     queue.down = false;
     await requeueAt(REQUEUE_AFTER_MINUTES + 1);
@@ -291,7 +282,7 @@ describe('requeueStalledDeployments', () => {
   });
 
   it('counts and logs what it could not re-send while the queue is still down, and does not throw', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Stalled');
     await stalledAssignment(set.Id);
 
     const summary = await requeueAt(REQUEUE_AFTER_MINUTES + 1);

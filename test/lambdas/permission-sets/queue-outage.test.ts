@@ -12,6 +12,7 @@ import { updatePermissionSetHandler } from '@/lambdas/permission-sets/update-per
 import {
   createFixture,
   type Fixture,
+  newPermissionSet,
   putAccountType,
   putGroup,
   specErrors,
@@ -100,16 +101,6 @@ function deploymentStatuses(snapshot: Record<string, unknown>[], assignmentId: s
     .map((item) => item.Status);
 }
 
-async function newPermissionSet(): Promise<{ Id: string; Name: string }> {
-  const created = await invoke(f.handlers.create, {
-    method: 'POST',
-    caller: ADMIN,
-    body: { Name: `Outage-${Math.random().toString(36).slice(2, 8)}` },
-  });
-  expect(created.status).toBe(201);
-  return created.body as { Id: string; Name: string };
-}
-
 /** An assignment to a new account type of two ACTIVE accounts, made while the queue works. */
 async function deployedAssignment(setId: string): Promise<string> {
   queueUp();
@@ -127,7 +118,7 @@ async function deployedAssignment(setId: string): Promise<string> {
 
 describe('a deployment queue outage after the change was committed', () => {
   it('CreatePermissionSetAssignments: 503 naming the assignment, which stays CREATE_REQUESTED until RedeployPermissionSetAssignment sends it', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Outage');
     const type = await putAccountType(f.h, ['ACTIVE', 'ACTIVE']);
     queueDown();
 
@@ -166,7 +157,7 @@ describe('a deployment queue outage after the change was committed', () => {
   });
 
   it('RedeployPermissionSetAssignment: 503, the assignment and its deployments stay UPDATE_REQUESTED', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Outage');
     const assignmentId = await deployedAssignment(set.Id);
     queueDown();
 
@@ -185,7 +176,7 @@ describe('a deployment queue outage after the change was committed', () => {
   });
 
   it('UpdatePermissionSet: the change is kept, every assignment is requested, and one 503 names them all', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Outage');
     const first = await deployedAssignment(set.Id);
     const second = await deployedAssignment(set.Id);
     queueDown();
@@ -210,7 +201,7 @@ describe('a deployment queue outage after the change was committed', () => {
   });
 
   it('DeletePermissionSetAssignment: 503, the deployments stay DELETE_REQUESTED for the reconcile to send', async () => {
-    const set = await newPermissionSet();
+    const set = await newPermissionSet(f, 'Outage');
     const assignmentId = await deployedAssignment(set.Id);
     queueDown();
 

@@ -26,6 +26,7 @@ import { updatePermissionSetHandler } from '@/lambdas/permission-sets/update-per
 import { newId } from '@/lambdas/shared/ids';
 import spec from '@/spec/stax-permission-sets-20210321.openapi.json';
 import { createHarness, type Harness, putAccount, putUser, quietLogger } from '@/test/lambdas/tasks/harness';
+import { ADMIN, invoke } from '@/test/support/api-event';
 
 /** Records what the API enqueues, in order. */
 export class MemoryDeploymentQueue implements DeploymentQueue {
@@ -152,4 +153,15 @@ export function memoryAccounts(): {
     },
   };
   return { iam, accounts };
+}
+
+/** A new permission set of a unique name starting with `prefix`, created as an Admin through the API. */
+export async function newPermissionSet(f: Fixture, prefix: string): Promise<{ Id: string; Name: string }> {
+  const created = await invoke(f.handlers.create, {
+    method: 'POST',
+    caller: ADMIN,
+    body: { Name: `${prefix}-${Math.random().toString(36).slice(2, 8)}` },
+  });
+  expect(created.status).toBe(201);
+  return created.body as { Id: string; Name: string };
 }
